@@ -1,0 +1,66 @@
+# Yoldosh — `make run` to talk to it, `make test` to run every test. Both set up what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export RASA_TELEMETRY_ENABLED := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+CATALOGS := $(wildcard content/locale/*/LC_MESSAGES/yoldosh.po)
+COMPILED := $(CATALOGS:.po=.mo)
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: help setup run chat test test-fast lint typecheck catalogs lock bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(COMPILED)  ## create both virtualenvs and compile catalogs (quick when nothing changed)
+
+$(VENV)/.installed: requirements/app.lock pyproject.toml
+	@echo "==> Installing the application environment ($(VENV), Python 3.11+); first time takes about a minute"
+	@test -x $(PY) || "$$(scripts/find-python.sh app)" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --requirement requirements/app.lock
+	@$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@echo "==> Installing Rasa 3.6.21 ($(RASA_VENV), Python 3.10); first time takes 1–2 minutes"
+	@test -x $(RASA_VENV)/bin/python || "$$(scripts/find-python.sh rasa)" -m venv $(RASA_VENV)
+	@$(RASA_VENV)/bin/python -m pip install --quiet --requirement requirements/rasa.lock
+	@touch $@
+
+content/locale/%/LC_MESSAGES/yoldosh.mo: content/locale/%/LC_MESSAGES/yoldosh.po $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile --domain yoldosh --input-file $< --output-file $@ --locale $* 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+catalogs: $(VENV)/.installed  ## extract messages from the code and update every catalog
+	$(VENV)/bin/pybabel extract --mapping content/babel.cfg --keywords N_ --keywords ngettext:1,2 \
+		--project Yoldosh --copyright-holder "Yoldosh" --msgid-bugs-address "" --no-location --sort-output \
+		--output-file content/locale/yoldosh.pot bot services
+	$(VENV)/bin/pybabel update --domain yoldosh --input-file content/locale/yoldosh.pot --output-dir content/locale \
+		--no-fuzzy-matching --ignore-obsolete
+
+run: setup  ## run Yoldosh: Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat
+	@$(VENV)/bin/yoldosh run
+
+chat: setup  ## console chat only, in this process
+	@$(VENV)/bin/yoldosh chat
+
+test: setup  ## the whole test suite, PostgreSQL and Rasa included
+	YOLDOSH_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) YOLDOSH_REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed $(COMPILED)  ## quick inner loop: no Rasa server tests
+	$(PY) -m pytest -m "not rasa" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check bot services tests
+	$(VENV)/bin/mypy
+
+lock:  ## re-pin requirements/app.lock from the current .venv
+	(echo "# Exact versions for .venv (Python 3.11+). Regenerate with: make lock"; $(PY) -m pip freeze --exclude-editable | grep -v "^-e ") > requirements/app.lock
+
+clean:  ## remove both virtualenvs, compiled catalogs and trained models (keeps var/)
+	rm -rf $(VENV) $(RASA_VENV) nlu/models content/locale/*/LC_MESSAGES/*.mo

@@ -1,0 +1,1 @@
+"""Yoldosh transports: Telegram, console chat and the `yoldosh` command line."""

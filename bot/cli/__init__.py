@@ -1,0 +1,1 @@
+"""The `yoldosh` command line (bot layer): run, chat, db, content."""

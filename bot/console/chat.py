@@ -1,0 +1,63 @@
+"""Console chat (bot layer): replies printed as text, buttons as numbered choices, typed numbers tap them."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterable
+
+from bot.dialogue.flow import Dialogue, Sender
+from bot.dialogue.replies import Button, Reply
+
+QUIT_WORDS = frozenset({"/quit", "/exit"})
+
+
+class ConsoleChat:
+    """One terminal conversation: keeps the buttons on screen so a typed number can press one."""
+
+    def __init__(self, dialogue: Dialogue, *, write: Callable[[str], None] = print, person: str | None = None) -> None:
+        self._dialogue = dialogue
+        self._write = write
+        self._choices: list[Button] = []
+        self.sender = Sender(
+            channel="console",
+            external_id=person or getpass.getuser(),
+            language_code=os.environ.get("LANG", "").split(".")[0] or None,
+        )
+
+    def show(self, replies: Iterable[Reply]) -> None:
+        """Print replies; number every button across them, starting at 1."""
+        self._choices = []
+        for reply in replies:
+            self._write("")
+            self._write(reply.text)
+            for row in reply.buttons:
+                labels = []
+                for button in row:
+                    self._choices.append(button)
+                    labels.append(f"[{len(self._choices)}] {button.label}")
+                self._write("   ".join(labels))
+
+    def handle(self, line: str) -> None:
+        """One line typed by the user: a choice number presses that button, anything else is a message."""
+        text = line.strip()
+        if not text:
+            return
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            self.show(self._dialogue.press(self.sender, self._choices[int(text) - 1].data))
+        else:
+            self.show(self._dialogue.say(self.sender, text))
+
+    def run(self, read: Callable[[str], str] = input) -> None:
+        """Loop until /quit, end of input or Ctrl-C."""
+        self._write("Yoldosh console — type a number to choose, /quit to leave.")
+        self.show(self._dialogue.start(self.sender))
+        while True:
+            try:
+                line = read("> ")
+            except (EOFError, KeyboardInterrupt):
+                self._write("")
+                return
+            if line.strip().lower() in QUIT_WORDS:
+                return
+            self.handle(line)

@@ -1,0 +1,1 @@
+"""Transport-neutral dialogue (bot layer): what Yoldosh says and which buttons it offers, for any channel."""

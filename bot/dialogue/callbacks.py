@@ -1,0 +1,40 @@
+"""Callback data vocabulary (bot layer): short, stable, never translated; parsed in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LANGUAGE = "lang"
+SHOW_CONSENT = "consent"
+CONSENT_ACCEPT = "consent:yes"
+CONSENT_DECLINE = "consent:no"
+MENU = "menu"
+SERVICES = "services"
+CATEGORY = "cat"
+COUNTRY = "country"
+PAGE = "page"
+PROVIDER = "prov"
+PRIVACY = "privacy"
+DELETE_ASK = "delete"
+DELETE_CONFIRM = "delete:yes"
+CHANGE_LANGUAGE = "language"
+CHANGE_COUNTRY = "countries"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed callback: the action and its arguments."""
+
+    action: str
+    args: tuple[str, ...]
+
+
+def make(action: str, *args: str | int) -> str:
+    """Encode an action and its arguments as callback data."""
+    return "|".join((action, *(str(arg) for arg in args)))
+
+
+def parse(data: str) -> Callback:
+    """Decode callback data made by `make`."""
+    action, *args = data.split("|")
+    return Callback(action=action, args=tuple(args))

@@ -1,0 +1,186 @@
+"""The conversation engine (bot layer): first contact, consent, menu and directory browsing for any channel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialogue import callbacks as cb
+from bot.dialogue import screens
+from bot.dialogue.replies import Reply
+from services.content.schema import COUNTRY_CODES
+from services.directory.categories import CATEGORY_CODES
+from services.directory.service import find_providers
+from services.i18n.catalogs import Translator
+from services.i18n.locales import SUPPORTED_LOCALES, match_locale
+from services.storage.database import transaction
+from services.users import service as users
+from services.users.pseudonyms import pseudonym_for
+from services.users.types import UserView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel knows them; turned into a pseudonym before anything is stored."""
+
+    channel: str
+    external_id: str | int
+    chat_id: int | None = None
+    language_code: str | None = None
+
+
+class Dialogue:
+    """Answers a sender's /start, button presses and text with replies, backed by the services."""
+
+    def __init__(
+        self, *, sessions: sessionmaker[Session], secret_key: bytes, default_locale: str, retention_days: int
+    ) -> None:
+        self._sessions = sessions
+        self._secret_key = secret_key
+        self._default_locale = default_locale
+        self._retention_days = retention_days
+
+    def _pseudonym(self, sender: Sender) -> str:
+        return pseudonym_for(self._secret_key, channel=sender.channel, external_id=sender.external_id)
+
+    def _user(self, sender: Sender) -> UserView | None:
+        with transaction(self._sessions) as session:
+            return users.find_user(session, pseudonym=self._pseudonym(sender))
+
+    def _translator(self, sender: Sender, user: UserView | None) -> Translator:
+        locale = (user.locale if user else None) or match_locale(sender.language_code) or self._default_locale
+        return Translator(locale)
+
+    def start(self, sender: Sender) -> list[Reply]:
+        """First contact (or /start again): welcome and the language picker."""
+        user = self._user(sender)
+        _ = self._translator(sender, user)
+        preselected = (user.locale if user else None) or match_locale(sender.language_code)
+        return [screens.language_picker(_, preselected)]
+
+    def press(self, sender: Sender, data: str) -> list[Reply]:
+        """A tapped button; stale or unknown buttons get the menu, never an error."""
+        callback = cb.parse(data)
+        user = self._user(sender)
+        if callback.action == cb.LANGUAGE:
+            return self._choose_language(sender, user, callback.args)
+        _ = self._translator(sender, user)
+        consented = bool(user and user.has_consented)
+        if user is None:
+            return self.start(sender)
+        match callback.action, callback.args:
+            case cb.SHOW_CONSENT, ():
+                return [screens.consent(_, self._retention_days)]
+            case cb.CONSENT_ACCEPT, ():
+                return self._accept(sender, _)
+            case cb.CONSENT_DECLINE, ():
+                with transaction(self._sessions) as session:
+                    users.decline_consent(session, pseudonym=user.pseudonym)
+                return [screens.consent_declined(_)]
+            case cb.MENU, ():
+                return [screens.main_menu(_, consented=consented)]
+            case cb.SERVICES, ():
+                return [screens.categories(_)]
+            case cb.CHANGE_LANGUAGE, ():
+                return [screens.language_picker(_, user.locale)]
+            case cb.PRIVACY, ():
+                return [screens.privacy(_, self._retention_days, consented=consented)]
+            case cb.DELETE_ASK, ():
+                return [screens.delete_confirm(_)]
+            case cb.DELETE_CONFIRM, ():
+                return self._delete(sender, _)
+            case cb.CATEGORY, (category,) if category in CATEGORY_CODES:
+                if user.country_code:
+                    return self._providers(_, user, category, user.country_code, 0)
+                return [screens.countries(_, category)]
+            case cb.CHANGE_COUNTRY, (category,) if category in CATEGORY_CODES:
+                return [screens.countries(_, category)]
+            case cb.COUNTRY, (category, country) if category in CATEGORY_CODES and country in COUNTRY_CODES:
+                return self._providers(_, user, category, country, 0)
+            case cb.PAGE, (category, country, offset) if (
+                category in CATEGORY_CODES and country in COUNTRY_CODES and offset.isdigit()
+            ):
+                return self._providers(_, user, category, country, int(offset))
+        return [screens.expired_button(_, consented=consented)]
+
+    def say(self, sender: Sender, text: str) -> list[Reply]:
+        """A text message or command."""
+        command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
+        if command == "/start" or command == "/language":
+            return self.start(sender)
+        user = self._user(sender)
+        if user is None or user.locale is None:
+            return self.start(sender)
+        _ = self._translator(sender, user)
+        consented = user.has_consented
+        match command:
+            case "/help":
+                return [screens.main_menu(_, consented=consented)]
+            case "/services":
+                return [screens.categories(_)]
+            case "/privacy":
+                return [screens.privacy(_, self._retention_days, consented=consented)]
+            case "/delete_my_data":
+                return [screens.delete_confirm(_)]
+            case None:
+                pass
+            case _unknown:
+                return [screens.unknown_command(_, consented=consented)]
+        if not consented:
+            return [screens.needs_consent(_)]
+        return [screens.free_text_fallback(_, consented=consented)]
+
+    def unsupported(self, sender: Sender) -> list[Reply]:
+        """A sticker, photo, voice note, file or location that Yoldosh cannot read yet."""
+        user = self._user(sender)
+        return [
+            screens.unsupported_content(self._translator(sender, user), consented=bool(user and user.has_consented))
+        ]
+
+    def apology(self, sender: Sender) -> list[Reply]:
+        """Something failed while handling this sender's update; works even when the database does not."""
+        try:
+            user = self._user(sender)
+        except SQLAlchemyError:
+            user = None
+        return [screens.apology(self._translator(sender, user))]
+
+    def _choose_language(self, sender: Sender, user: UserView | None, args: tuple[str, ...]) -> list[Reply]:
+        if len(args) != 1 or args[0] not in SUPPORTED_LOCALES:
+            return self.start(sender)
+        with transaction(self._sessions) as session:
+            user = users.choose_locale(session, pseudonym=self._pseudonym(sender), locale=args[0])
+        _ = Translator(args[0])
+        if user.has_consented:
+            return [screens.main_menu(_, consented=True)]
+        return [screens.consent(_, self._retention_days)]
+
+    def _accept(self, sender: Sender, _: Translator) -> list[Reply]:
+        with transaction(self._sessions) as session:
+            users.give_consent(session, pseudonym=self._pseudonym(sender), chat_id=sender.chat_id)
+        return [screens.main_menu(_, consented=True)]
+
+    def _delete(self, sender: Sender, _: Translator) -> list[Reply]:
+        with transaction(self._sessions) as session:
+            erased = users.delete_user_data(session, pseudonym=self._pseudonym(sender))
+        log.info("user data erased on request" if erased else "erase requested with nothing stored")
+        return [screens.deleted(_) if erased else screens.nothing_to_delete(_)]
+
+    def _providers(self, _: Translator, user: UserView, category: str, country: str, offset: int) -> list[Reply]:
+        with transaction(self._sessions) as session:
+            if user.has_consented and user.country_code != country:
+                users.choose_country(session, pseudonym=user.pseudonym, country_code=country)
+            page = find_providers(
+                session,
+                locale=_.locale,
+                category=category,
+                country_code=country,
+                limit=screens.PAGE_SIZE,
+                offset=offset,
+            )
+        return screens.provider_page(_, page, category, country)

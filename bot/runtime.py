@@ -1,0 +1,51 @@
+"""Process start-up (bot layer): settings, logging, one database engine, the dialogue; disposed at exit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialogue.flow import Dialogue
+from services.config import Settings
+from services.i18n.catalogs import require_all_catalogs
+from services.storage.database import create_database_engine, session_factory
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a running Yoldosh process holds."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    dialogue: Dialogue
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Plain logs to stderr; modules log events, never message text or identities."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def open_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Create the engine and dialogue for this process; dispose the engine when done."""
+    require_all_catalogs()
+    engine = create_database_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        dialogue = Dialogue(
+            sessions=sessions,
+            secret_key=settings.secret_key_bytes(),
+            default_locale=settings.default_locale,
+            retention_days=settings.data_retention_days,
+        )
+        yield Runtime(settings=settings, engine=engine, sessions=sessions, dialogue=dialogue)
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Telegram transport (bot layer): python-telegram-bot application, handlers and rendering."""

@@ -1,0 +1,1 @@
+"""Appointments (services layer): bookings of provider slots."""

@@ -1,0 +1,126 @@
+"""Settings from the environment and an optional `.env` (services layer); one clear line per bad value."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.i18n.locales import SUPPORTED_LOCALES
+from services.paths import PROJECT_ROOT, VAR_DIR
+
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or invalid; the message names the variable and the problem."""
+
+
+class Settings(BaseSettings):
+    """Every knob Yoldosh reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
+    database_url: str = f"sqlite:///{VAR_DIR / 'yoldosh.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_host: str = "127.0.0.1"
+    action_server_port: Annotated[int, Field(ge=1, le=65535)] = 5055
+    counselor_chat_id: int | None = None
+    secret_key: SecretStr | None = None
+    default_locale: str = "ru"
+    data_retention_days: Annotated[int, Field(ge=1, le=3650)] = 180
+
+    @field_validator("telegram_bot_token", "secret_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("counselor_chat_id", mode="before")
+    @classmethod
+    def _blank_chat_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            bot_id, _, secret = value.get_secret_value().partition(":")
+            if not bot_id.isdigit() or len(secret) < 20:
+                raise ValueError("does not look like a bot token from @BotFather (digits:secret)")
+        return value
+
+    @field_validator("telegram_api_base_url", "rasa_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError("must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
+        return value
+
+    def secret_key_bytes(self) -> bytes:
+        """The secret key for pseudonyms and encryption; load_settings guarantees it is set."""
+        if self.secret_key is None:
+            raise ConfigurationError("SECRET_KEY: not set")
+        return self.secret_key.get_secret_value().encode()
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{variable}: {message}"
+
+
+def _generated_secret_key(secret_file: Path) -> str:
+    if secret_file.exists():
+        return secret_file.read_text(encoding="utf-8").strip()
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    secret_file.touch(mode=0o600)
+    secret_file.write_text(key + "\n", encoding="utf-8")
+    return key
+
+
+def load_settings(*, generate_secret: bool = True, **overrides: object) -> Settings:
+    """Read and validate settings; a generated SECRET_KEY is kept in var/secret_key when none is set."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(_describe(error)) from None
+    if settings.secret_key is None and generate_secret:
+        generated = _generated_secret_key(VAR_DIR / "secret_key")
+        settings = settings.model_copy(update={"secret_key": SecretStr(generated)})
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,1 @@
+"""Content (services layer): the YAML service directory under content/, its schema, checks and loading."""

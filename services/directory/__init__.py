@@ -1,0 +1,1 @@
+"""Service directory (services layer): categories, providers, their places and opening hours."""

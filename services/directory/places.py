@@ -1,0 +1,43 @@
+"""Countries and cities with their names per locale, read once from content/directory/places.yml."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale
+
+from services.content.reader import read_directory
+from services.content.schema import COUNTRY_CODES, PlacesFile
+from services.directory.texts import complete_texts
+from services.i18n.formatting import babel_locale
+
+
+@cache
+def _places() -> PlacesFile:
+    content = read_directory()
+    if content.places is None:
+        raise RuntimeError("content/directory/places.yml is missing or invalid; run `yoldosh content check`")
+    return content.places
+
+
+def country_codes() -> tuple[str, ...]:
+    """The countries Yoldosh serves, in menu order."""
+    return COUNTRY_CODES
+
+
+def country_name(country_code: str, locale: str) -> str:
+    """The country's name in `locale`, from CLDR."""
+    names: dict[str, str] = babel_locale(locale).territories
+    return names.get(country_code) or Locale.parse("en").territories[country_code]
+
+
+def city_name(country_code: str, city_code: str, locale: str) -> str:
+    """The city's name in `locale`, with the content fallbacks; the code itself when unknown."""
+    country = _places().countries.get(country_code)
+    if country is None:
+        return city_code
+    for region in country.regions.values():
+        city = region.cities.get(city_code)
+        if city is not None:
+            return complete_texts(city.names)[locale]
+    return city_code

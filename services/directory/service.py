@@ -1,0 +1,155 @@
+"""Service directory (services layer): load the YAML content, search providers, show a provider card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy.orm import Session
+
+from services.content.reader import DirectoryContent, SourcedProvider
+from services.content.schema import WEEKDAYS, parse_interval
+from services.directory import repository
+from services.directory.categories import CATEGORY_CODES
+from services.directory.models import OpeningHours, Provider, ProviderText, ServiceCategory
+from services.directory.texts import complete_texts
+from services.directory.types import LoadReport, OpeningInterval, ProviderCard, ProviderPage
+
+
+class InvalidContentError(ValueError):
+    """The content has problems; `yoldosh content check` lists them."""
+
+
+class ProviderNotFoundError(LookupError):
+    """No active provider has this id."""
+
+
+def _content_hash(sourced: SourcedProvider) -> str:
+    document = {"country": sourced.country, "sample": sourced.sample, "entry": sourced.entry.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _apply(provider: Provider, sourced: SourcedProvider, categories: dict[str, ServiceCategory]) -> None:
+    entry = sourced.entry
+    provider.country_code = sourced.country
+    provider.region_code = entry.region
+    provider.city_code = entry.city
+    provider.latitude = entry.coordinates.lat
+    provider.longitude = entry.coordinates.lon
+    provider.phone = entry.phone
+    provider.timezone = entry.timezone
+    provider.languages = list(entry.languages)
+    provider.is_free = entry.flags.free
+    provider.women_staff = entry.flags.women_staff
+    provider.child_friendly = entry.flags.child_friendly
+    provider.step_free = entry.flags.step_free
+    provider.slot_minutes = entry.slot_minutes
+    provider.slot_capacity = entry.slot_capacity
+    provider.telegram_chat_id = entry.telegram_chat_id
+    provider.active = True
+    provider.is_sample = sourced.sample
+    provider.content_hash = _content_hash(sourced)
+    provider.categories = [categories[code] for code in entry.categories]
+    names, addresses = complete_texts(entry.name), complete_texts(entry.address)
+    provider.texts = [
+        ProviderText(locale=locale, name=names[locale], address=addresses[locale]) for locale in sorted(names)
+    ]
+    provider.opening_hours = [
+        OpeningHours(weekday=WEEKDAYS.index(day), opens=opens, closes=closes)
+        for day, spans in entry.hours.items()
+        for opens, closes in (parse_interval(span) for span in spans)
+    ]
+
+
+def _ensure_categories(session: Session) -> dict[str, ServiceCategory]:
+    categories = repository.categories_by_code(session)
+    for position, code in enumerate(CATEGORY_CODES):
+        category = categories.get(code)
+        if category is None:
+            category = categories[code] = ServiceCategory(code=code, position=position)
+            session.add(category)
+        category.position = position
+    return categories
+
+
+def load_directory(session: Session, *, content: DirectoryContent) -> LoadReport:
+    """Upsert every provider from checked content; providers no longer listed are deactivated, never deleted."""
+    if content.problems:
+        raise InvalidContentError(f"{len(content.problems)} problem(s); run `yoldosh content check`")
+    categories = _ensure_categories(session)
+    existing = repository.providers_by_id(session)
+    created = updated = unchanged = 0
+    for sourced in content.providers:
+        provider = existing.get(sourced.entry.id)
+        if provider is not None and provider.active and provider.content_hash == _content_hash(sourced):
+            unchanged += 1
+            continue
+        if provider is None:
+            provider = Provider(id=sourced.entry.id)
+            session.add(provider)
+            created += 1
+        else:
+            updated += 1
+            # Delete the old rows first: the unit of work would otherwise insert the new ones before deleting.
+            provider.texts.clear()
+            provider.opening_hours.clear()
+            session.flush()
+        _apply(provider, sourced, categories)
+    listed = {sourced.entry.id for sourced in content.providers}
+    stale = [provider for provider_id, provider in existing.items() if provider_id not in listed and provider.active]
+    for provider in stale:
+        provider.active = False
+    session.flush()
+    return LoadReport(created=created, updated=updated, unchanged=unchanged, deactivated=len(stale))
+
+
+def _card(provider: Provider, locale: str) -> ProviderCard:
+    texts = {text.locale: text for text in provider.texts}
+    text = texts.get(locale) or texts["en"]
+    return ProviderCard(
+        id=provider.id,
+        name=text.name,
+        address=text.address,
+        country_code=provider.country_code,
+        city_code=provider.city_code,
+        phone=provider.phone,
+        latitude=provider.latitude,
+        longitude=provider.longitude,
+        timezone=provider.timezone,
+        languages=tuple(provider.languages),
+        categories=tuple(sorted(category.code for category in provider.categories)),
+        is_free=provider.is_free,
+        women_staff=provider.women_staff,
+        child_friendly=provider.child_friendly,
+        step_free=provider.step_free,
+        is_sample=provider.is_sample,
+        hours=tuple(
+            OpeningInterval(weekday=hours.weekday, opens=hours.opens, closes=hours.closes)
+            for hours in sorted(provider.opening_hours, key=lambda h: (h.weekday, h.opens))
+        ),
+    )
+
+
+def find_providers(
+    session: Session,
+    *,
+    locale: str,
+    category: str | None = None,
+    country_code: str | None = None,
+    city_code: str | None = None,
+    limit: int = 5,
+    offset: int = 0,
+) -> ProviderPage:
+    """One page of active providers for a category and place, as cards in `locale`."""
+    providers, total = repository.search_providers(
+        session, category=category, country_code=country_code, city_code=city_code, limit=limit, offset=offset
+    )
+    return ProviderPage(cards=tuple(_card(p, locale) for p in providers), total=total, offset=offset)
+
+
+def get_provider_card(session: Session, *, provider_id: str, locale: str) -> ProviderCard:
+    """The card of one active provider in `locale`."""
+    provider = repository.get_provider(session, provider_id)
+    if provider is None or not provider.active:
+        raise ProviderNotFoundError(provider_id)
+    return _card(provider, locale)

@@ -1,0 +1,1 @@
+"""Escalation (services layer): cases handed to human counselors and the counselors themselves."""

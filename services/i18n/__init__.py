@@ -1,0 +1,1 @@
+"""Languages (services layer): catalogs, locale-aware formatting and Uzbek transliteration."""

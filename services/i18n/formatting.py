@@ -1,0 +1,39 @@
+"""Dates, times and numbers formatted by Babel for a user's locale and a provider's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+
+
+@cache
+def babel_locale(locale: str) -> Locale:
+    """The Babel locale for one of ours ("uz_Cyrl" → uz, script Cyrl)."""
+    return Locale.parse(locale)
+
+
+def format_day(day: date, locale: str) -> str:
+    """A day in the locale's full style, weekday included ("Thursday, December 3, 2026")."""
+    return format_date(day, "full", locale=babel_locale(locale))
+
+
+def format_clock(moment: time | datetime, locale: str, timezone: str | None = None) -> str:
+    """A time of day in the locale's short style, shown in `timezone` when given (for aware datetimes)."""
+    if isinstance(moment, datetime) and timezone:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    return format_time(moment, "short", locale=babel_locale(locale))
+
+
+def format_moment(moment: datetime, locale: str, timezone: str) -> str:
+    """Date and time of an appointment in the provider's time zone, medium style."""
+    return format_datetime(moment, "medium", tzinfo=ZoneInfo(timezone), locale=babel_locale(locale))
+
+
+def format_number(number: float, locale: str) -> str:
+    """A number with the locale's separators."""
+    return format_decimal(number, locale=babel_locale(locale))

@@ -1,0 +1,1 @@
+"""Outbox (services layer): notifications waiting to be delivered exactly once."""

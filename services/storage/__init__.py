@@ -1,0 +1,1 @@
+"""Storage (services layer): the declarative base, engines, sessions and Alembic migrations."""

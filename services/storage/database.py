@@ -1,0 +1,46 @@
+"""Engine and session factory (services layer): created per process at start-up, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _enable_sqlite_integrity(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (savepoints work then).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_database_engine(database_url: str, **options: Any) -> Engine:
+    """An engine for DATABASE_URL; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, **options)
+        event.listen(engine, "connect", _enable_sqlite_integrity)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+    return create_engine(database_url, pool_pre_ping=True, **options)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with sessions.begin() as session:
+        yield session

@@ -1,0 +1,24 @@
+"""Imports every domain's ORM models so the metadata is complete (services layer, for Alembic and tests)."""
+
+from services.audit.models import AuditEntry
+from services.booking.models import Appointment
+from services.directory.models import OpeningHours, Provider, ProviderText, ServiceCategory
+from services.escalation.models import CaseMessage, Counselor, EscalationCase
+from services.outbox.models import OutboxMessage
+from services.storage.base import Base
+from services.users.models import User
+
+__all__ = [
+    "Appointment",
+    "AuditEntry",
+    "Base",
+    "CaseMessage",
+    "Counselor",
+    "EscalationCase",
+    "OpeningHours",
+    "OutboxMessage",
+    "Provider",
+    "ProviderText",
+    "ServiceCategory",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Users and consent (services layer): pseudonymous identities, locale and consent."""

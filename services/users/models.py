@@ -1,0 +1,27 @@
+"""ORM model of a Yoldosh user: a keyed pseudonym, never a name (services layer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.storage.base import Base, UTCDateTime, utcnow
+
+
+class User(Base):
+    """A person talking to Yoldosh, known only by a keyed hash of their channel identity."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    # Kept only to deliver messages; never logged, never shown to counselors or providers.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

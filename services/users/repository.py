@@ -1,0 +1,13 @@
+"""Queries on users (services layer); never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.users.models import User
+
+
+def find_by_pseudonym(session: Session, pseudonym: str) -> User | None:
+    """The user with this pseudonym, if any."""
+    return session.scalars(select(User).where(User.pseudonym == pseudonym)).one_or_none()

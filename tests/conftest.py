@@ -1,0 +1,126 @@
+"""Shared fixtures: migrated SQLite and PostgreSQL databases, one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.storage.database import create_database_engine
+from services.storage.migrate import upgrade_database
+
+TEST_SECRET = b"test-secret-key-that-is-long-enough-0123456789"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_admin_url() -> str | None:
+    """The PostgreSQL URL tests may use to create scratch databases, or None when none is configured."""
+    url = os.environ.get("YOLDOSH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url else None
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get("YOLDOSH_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required here but {reason}")
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+def scratch_postgres_url() -> Iterator[str]:
+    """Create a uniquely named database for this test session and drop it afterwards."""
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        _postgres_unavailable("YOLDOSH_TEST_POSTGRES_URL is empty")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"yoldosh_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        _postgres_unavailable(str(error).splitlines()[0])
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file for this test session."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'yoldosh.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A scratch PostgreSQL database for this test session."""
+    yield from scratch_postgres_url()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated database engine, once per backend per session."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    database_engine = create_database_engine(url)
+    upgrade_database(database_engine)
+    yield database_engine
+    database_engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose commits land in savepoints of one outer transaction rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One session inside the test's rolled-back transaction."""
+    with sessions() as db_session:
+        yield db_session
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The repository root."""
+    return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def served_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite database prepared as `yoldosh run` prepares it (migrated, directory loaded), for transport tests."""
+    from bot.preparation import prepare_database
+    from services.storage.database import session_factory
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'yoldosh.db'}"
+    database_engine = create_database_engine(url)
+    prepare_database(database_engine, session_factory(database_engine))
+    database_engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def dialogue(served_database_url: str) -> Iterator[object]:
+    """A dialogue engine on the prepared database, as a running process has it."""
+    from bot.dialogue.flow import Dialogue
+    from services.storage.database import session_factory
+
+    database_engine = create_database_engine(served_database_url)
+    yield Dialogue(
+        sessions=session_factory(database_engine), secret_key=TEST_SECRET, default_locale="ru", retention_days=180
+    )
+    database_engine.dispose()

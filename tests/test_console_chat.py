@@ -1,0 +1,78 @@
+"""The console chat reads like a conversation: numbered choices stand for the Telegram buttons."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from bot.console.chat import ConsoleChat
+from bot.dialogue.flow import Dialogue
+from services.i18n.catalogs import Translator
+
+
+def _talk(dialogue: Dialogue, lines: list[str]) -> list[str]:
+    """Type `lines` into a fresh console conversation; return everything printed."""
+    screen: list[str] = []
+    typed = iter(lines)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    ConsoleChat(dialogue, write=screen.append, person=f"tester-{uuid.uuid4()}").run(read=read)
+    return screen
+
+
+def test_greets_and_offers_the_seven_languages(dialogue: Dialogue) -> None:
+    screen = "\n".join(_talk(dialogue, []))
+    for number, name in enumerate(["O‘zbekcha", "Ўзбекча", "Русский", "Қазақша", "Кыргызча", "Тоҷикӣ", "English"], 1):
+        assert f"[{number}] " in screen and name in screen
+
+
+def test_a_whole_first_conversation_in_uzbek_cyrillic(dialogue: Dialogue) -> None:
+    _ = Translator("uz_Cyrl")
+    screen = "\n".join(_talk(dialogue, ["2", "1", "1", "2"]))  # Ўзбекча → I agree → Find a service → Psychology
+    assert _("Before we talk, please read how Yoldosh keeps your information.") in screen
+    assert _("What kind of help are you looking for?") in screen
+    assert _("Which country are you in?") in screen
+
+
+def test_free_text_before_consent_asks_for_agreement(dialogue: Dialogue) -> None:
+    _ = Translator("en")
+    screen = "\n".join(_talk(dialogue, ["7", "2", "hello, I need a doctor"]))  # English → No, thank you → text
+    assert _("That is all right. I will not keep anything except your language choice.") in screen
+    assert _("To read your messages I need your agreement first.").split(".")[0] in screen
+
+
+def test_unknown_numbers_and_commands_are_answered_kindly(dialogue: Dialogue) -> None:
+    _ = Translator("ru")
+    screen = "\n".join(_talk(dialogue, ["3", "1", "99", "/frobnicate"]))
+    assert _("I do not know this command. Here is what I can do.") in screen
+    assert _("I could not understand that message. Please choose from the menu below.") in screen
+
+
+def test_yoldosh_chat_runs_in_a_terminal(tmp_path: Path, project_root: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "SECRET_KEY": "c" * 40,
+        "LANG": "kk_KZ.UTF-8",
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "chat"],
+        input="4\n1\n/quit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project_root,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "✓ Қазақша" in result.stdout
+    assert Translator("kk")("Find a service") in result.stdout
