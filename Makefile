@@ -11,7 +11,7 @@ CATALOGS := $(wildcard content/locale/*/LC_MESSAGES/yoldosh.po)
 COMPILED := $(CATALOGS:.po=.mo)
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: help setup run chat test test-fast lint typecheck catalogs lock bench clean
+.PHONY: help setup run chat train test test-fast lint catalogs lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,18 +35,22 @@ content/locale/%/LC_MESSAGES/yoldosh.mo: content/locale/%/LC_MESSAGES/yoldosh.po
 	@$(VENV)/bin/pybabel compile --domain yoldosh --input-file $< --output-file $@ --locale $* 2>&1 | grep -v '^compiling' || true
 	@test -f $@
 
-catalogs: $(VENV)/.installed  ## extract messages from the code and update every catalog
-	$(VENV)/bin/pybabel extract --mapping content/babel.cfg --keywords N_ --keywords ngettext:1,2 \
-		--project Yoldosh --copyright-holder "Yoldosh" --msgid-bugs-address "" --no-location --sort-output \
-		--output-file content/locale/yoldosh.pot bot services
+catalogs: $(VENV)/.installed  ## extract messages from the code and domain, update every catalog
+	scripts/extract-messages.sh content/locale/yoldosh.pot
 	$(VENV)/bin/pybabel update --domain yoldosh --input-file content/locale/yoldosh.pot --output-dir content/locale \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --width 120
 
 run: setup  ## run Yoldosh: Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat
 	@$(VENV)/bin/yoldosh run
 
-chat: setup  ## console chat only, in this process
+chat: setup  ## console chat only, in this process (no Rasa: free text gets the menu)
 	@$(VENV)/bin/yoldosh chat
+
+train: setup  ## train the Rasa model into nlu/models/ if its inputs changed
+	@$(VENV)/bin/yoldosh train
+
+bench: setup  ## benchmarks: NLU quality per locale against a baseline, training time
+	@$(VENV)/bin/python -m bench.run
 
 test: setup  ## the whole test suite, PostgreSQL and Rasa included
 	YOLDOSH_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) YOLDOSH_REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.flow import Dialogue
+from bot.rasa.client import RasaClient
 from services.config import Settings
 from services.i18n.catalogs import require_all_catalogs
 from services.storage.database import create_database_engine, session_factory
@@ -38,6 +39,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """Create the engine and dialogue for this process; dispose the engine when done."""
     require_all_catalogs()
     engine = create_database_engine(settings.database_url)
+    nlu = RasaClient(settings.rasa_url)
     try:
         sessions = session_factory(engine)
         dialogue = Dialogue(
@@ -45,7 +47,9 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             secret_key=settings.secret_key_bytes(),
             default_locale=settings.default_locale,
             retention_days=settings.data_retention_days,
+            nlu=nlu,
         )
         yield Runtime(settings=settings, engine=engine, sessions=sessions, dialogue=dialogue)
     finally:
+        nlu.close()
         engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,25 +39,7 @@ def test_template_matches_the_code(tmp_path: Path) -> None:
     """Every string in the code is in the template and nothing stale is left there (run `make catalogs`)."""
     fresh = tmp_path / "fresh.pot"
     root = LOCALE_DIR.parent.parent
-    subprocess.run(
-        [
-            Path(sys.executable).parent / "pybabel",
-            "extract",
-            "--mapping",
-            "content/babel.cfg",
-            "--keywords",
-            "N_",
-            "--keywords",
-            "ngettext:1,2",
-            "--output-file",
-            str(fresh),
-            "bot",
-            "services",
-        ],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    )
+    subprocess.run(["scripts/extract-messages.sh", str(fresh)], cwd=root, capture_output=True, check=True)
     with fresh.open("rb") as stream:
         assert _ids(read_po(stream)) == _ids(_template())
 

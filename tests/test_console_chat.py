@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 from bot.console.chat import ConsoleChat
 from bot.dialogue.flow import Dialogue
+from bot.rasa.client import RasaClient
 from services.i18n.catalogs import Translator
+from services.storage.database import create_database_engine, session_factory
+from tests.conftest import TEST_SECRET
 
 
 def _talk(dialogue: Dialogue, lines: list[str]) -> list[str]:
@@ -76,3 +84,50 @@ def test_yoldosh_chat_runs_in_a_terminal(tmp_path: Path, project_root: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "✓ Қазақша" in result.stdout
     assert Translator("kk")("Find a service") in result.stdout
+
+
+class _SlowRasa(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        time.sleep(1.5)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """The client gave up waiting, as it should: nothing to report."""
+
+
+@pytest.mark.parametrize("rasa", ["down", "slow"])
+def test_rasa_down_or_slow_gets_an_honest_answer_and_the_menu(served_database_url: str, rasa: str) -> None:
+    server = _QuietServer(("127.0.0.1", 0), _SlowRasa)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    if rasa == "down":
+        server.shutdown()
+        server.server_close()
+    engine = create_database_engine(served_database_url)
+    dialogue = Dialogue(
+        sessions=session_factory(engine),
+        secret_key=TEST_SECRET,
+        default_locale="ru",
+        retention_days=180,
+        nlu=RasaClient(f"http://127.0.0.1:{port}", timeout=0.5),
+    )
+    _ = Translator("uz")
+    started = time.monotonic()
+    screen = "\n".join(_talk(dialogue, ["1", "1", "menga shifokor kerak"]))
+    assert time.monotonic() - started < 5
+    assert (
+        _("I cannot read free text right now, sorry. The menu below still works: you can find services with it.")
+        in screen
+    )
+    assert _("Find a service") in screen
+    if rasa == "slow":
+        server.shutdown()
+        server.server_close()
+    engine.dispose()

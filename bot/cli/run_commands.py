@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from telegram import Update
+
 from bot.console.chat import ConsoleChat
 from bot.preparation import prepare_database
-from bot.runtime import configure_logging, open_runtime
+from bot.processes import running_servers
+from bot.rasa.servers import action_server_spec, rasa_server_spec
+from bot.rasa.training import ensure_model
+from bot.runtime import Runtime, configure_logging, open_runtime
+from bot.telegram.application import build_application
 from services.config import load_settings
+from services.paths import PROJECT_ROOT
 
 
 def _chat(arguments: argparse.Namespace) -> int:
@@ -20,8 +27,57 @@ def _chat(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_telegram(runtime: Runtime) -> None:
+    application = build_application(runtime.settings, runtime.dialogue)
+    print("==> Serving Telegram (long polling); Ctrl-C stops everything", flush=True)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging("INFO" if settings.telegram_bot_token else "WARNING")
+    with open_runtime(settings) as runtime:
+        print("==> Preparing the database (migrations, directory content)", flush=True)
+        prepare_database(runtime.engine, runtime.sessions)
+        model = ensure_model()
+        if model.trained_now:
+            print(f"==> Model trained in {model.seconds:.0f} s: {model.path.name}", flush=True)
+        try:
+            with running_servers([action_server_spec(settings), rasa_server_spec(settings, model.path)]):
+                if settings.telegram_bot_token:
+                    _serve_telegram(runtime)
+                else:
+                    ConsoleChat(runtime.dialogue).run()
+        except KeyboardInterrupt:
+            pass
+    print("==> Stopped", flush=True)
+    return 0
+
+
+def _train(arguments: argparse.Namespace) -> int:
+    model = ensure_model(force=arguments.force)
+    state = f"trained in {model.seconds:.0f} s" if model.trained_now else "up to date, not retrained"
+    print(f"{model.path.relative_to(PROJECT_ROOT)} ({state})")
+    return 0
+
+
 def register(commands: Any) -> None:
-    """Add `chat`."""
+    """Add `run`, `chat` and `train`."""
+    run = commands.add_parser(
+        "run",
+        help="serve Yoldosh (Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat)",
+        description="Migrate, load content, train if needed, start Rasa and the action server, then serve "
+        "Telegram (TELEGRAM_BOT_TOKEN set) or a console chat. Ctrl-C stops every process it started.",
+    )
+    run.set_defaults(handler=_run)
+    train = commands.add_parser(
+        "train",
+        help="train the Rasa model if its inputs changed",
+        description="Train the Rasa model into "
+        "nlu/models/ when no model exists for the current inputs (config, domain, data, components).",
+    )
+    train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
+    train.set_defaults(handler=_train)
     chat = commands.add_parser(
         "chat", help="talk to Yoldosh in this terminal", description="Console chat: buttons appear as numbered choices."
     )

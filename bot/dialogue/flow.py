@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue import callbacks as cb
 from bot.dialogue import screens
-from bot.dialogue.replies import Reply
+from bot.dialogue.payloads import PayloadTokens
+from bot.dialogue.replies import Reply, rows
+from bot.rasa.client import NluUnavailableError, RasaClient
 from services.content.schema import COUNTRY_CODES
 from services.directory.categories import CATEGORY_CODES
 from services.directory.service import find_providers
@@ -38,9 +40,17 @@ class Dialogue:
     """Answers a sender's /start, button presses and text with replies, backed by the services."""
 
     def __init__(
-        self, *, sessions: sessionmaker[Session], secret_key: bytes, default_locale: str, retention_days: int
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        secret_key: bytes,
+        default_locale: str,
+        retention_days: int,
+        nlu: RasaClient | None = None,
     ) -> None:
         self._sessions = sessions
+        self._nlu = nlu
+        self._payloads = PayloadTokens()
         self._secret_key = secret_key
         self._default_locale = default_locale
         self._retention_days = retention_days
@@ -65,8 +75,11 @@ class Dialogue:
 
     def press(self, sender: Sender, data: str) -> list[Reply]:
         """A tapped button; stale or unknown buttons get the menu, never an error."""
+        data = self._payloads.resolve(data) or data
         callback = cb.parse(data)
         user = self._user(sender)
+        if data.startswith("/") and user is not None and user.has_consented:
+            return self._converse(user, data)
         if callback.action == cb.LANGUAGE:
             return self._choose_language(sender, user, callback.args)
         _ = self._translator(sender, user)
@@ -102,10 +115,10 @@ class Dialogue:
                 return [screens.countries(_, category)]
             case cb.COUNTRY, (category, country) if category in CATEGORY_CODES and country in COUNTRY_CODES:
                 return self._providers(_, user, category, country, 0)
-            case cb.PAGE, (category, country, offset) if (
-                category in CATEGORY_CODES and country in COUNTRY_CODES and offset.isdigit()
+            case cb.PAGE, (category, country, offset, *city) if (
+                category in CATEGORY_CODES and country in COUNTRY_CODES and offset.isdigit() and len(city) <= 1
             ):
-                return self._providers(_, user, category, country, int(offset))
+                return self._providers(_, user, category, country, int(offset), *city)
         return [screens.expired_button(_, consented=consented)]
 
     def say(self, sender: Sender, text: str) -> list[Reply]:
@@ -133,7 +146,24 @@ class Dialogue:
                 return [screens.unknown_command(_, consented=consented)]
         if not consented:
             return [screens.needs_consent(_)]
-        return [screens.free_text_fallback(_, consented=consented)]
+        return self._converse(user, text)
+
+    def _converse(self, user: UserView, text: str) -> list[Reply]:
+        """Free text goes to Rasa under the user's pseudonym; if Rasa cannot answer, the menu still works."""
+        _ = Translator(user.locale or self._default_locale)
+        if self._nlu is None:
+            return [screens.free_text_fallback(_, consented=True)]
+        metadata = {"locale": _.locale, "country": user.country_code}
+        try:
+            messages = self._nlu.converse(sender=user.pseudonym, text=text, metadata=metadata)
+        except NluUnavailableError:
+            return [screens.nlu_unavailable(_)]
+        if not messages:
+            return [screens.free_text_fallback(_, consented=True)]
+        return [
+            Reply(message.text, rows(*(self._payloads.button(b.title, b.payload) for b in message.buttons), per_row=2))
+            for message in messages
+        ]
 
     def unsupported(self, sender: Sender) -> list[Reply]:
         """A sticker, photo, voice note, file or location that Yoldosh cannot read yet."""
@@ -171,7 +201,9 @@ class Dialogue:
         log.info("user data erased on request" if erased else "erase requested with nothing stored")
         return [screens.deleted(_) if erased else screens.nothing_to_delete(_)]
 
-    def _providers(self, _: Translator, user: UserView, category: str, country: str, offset: int) -> list[Reply]:
+    def _providers(
+        self, _: Translator, user: UserView, category: str, country: str, offset: int, city: str | None = None
+    ) -> list[Reply]:
         with transaction(self._sessions) as session:
             if user.has_consented and user.country_code != country:
                 users.choose_country(session, pseudonym=user.pseudonym, country_code=country)
@@ -180,7 +212,8 @@ class Dialogue:
                 locale=_.locale,
                 category=category,
                 country_code=country,
+                city_code=city,
                 limit=screens.PAGE_SIZE,
                 offset=offset,
             )
-        return screens.provider_page(_, page, category, country)
+        return screens.provider_page(_, page, category, country, city)

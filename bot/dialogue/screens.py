@@ -9,6 +9,7 @@ from bot.dialogue.replies import Button, Reply, rows
 from services.directory.categories import CATEGORY_LABELS
 from services.directory.places import city_name, country_codes, country_name
 from services.directory.types import OpeningInterval, ProviderCard, ProviderPage
+from services.emergency.contacts import contacts_are_sample, emergency_contacts
 from services.i18n.catalogs import Translator
 from services.i18n.formatting import babel_locale, format_clock, format_number
 from services.i18n.locales import LANGUAGE_NAMES, PICKER_ORDER
@@ -156,7 +157,9 @@ def provider_card_text(_: Translator, card: ProviderCard) -> str:
     return "\n".join(lines)
 
 
-def provider_page(_: Translator, page: ProviderPage, category: str, country: str) -> list[Reply]:
+def provider_page(
+    _: Translator, page: ProviderPage, category: str, country: str, city: str | None = None
+) -> list[Reply]:
     """A page of provider cards, then where the list stands and what to do next."""
     if page.total == 0:
         text = _("I have no services of this kind in {country} yet.").format(country=country_name(country, _.locale))
@@ -168,7 +171,8 @@ def provider_page(_: Translator, page: ProviderPage, category: str, country: str
     )
     buttons = []
     if shown_until < page.total:
-        buttons.append(Button(_("Show more"), cb.make(cb.PAGE, category, country, shown_until)))
+        page_args = (category, country, shown_until, *((city,) if city else ()))
+        buttons.append(Button(_("Show more"), cb.make(cb.PAGE, *page_args)))
     buttons.extend(
         (
             Button(_("Other services"), cb.SERVICES),
@@ -237,3 +241,68 @@ def unsupported_content(_: Translator, *, consented: bool) -> Reply:
 def apology(_: Translator) -> Reply:
     """Something failed on Yoldosh's side; nothing the user did."""
     return Reply(_("Sorry, something went wrong on my side. Please try again in a moment."))
+
+
+def rephrase(_: Translator) -> Reply:
+    """The first time a message is not understood."""
+    text = _("I did not quite understand. Could you say it in other words? You can also choose from the menu.")
+    return Reply(text, _menu_buttons(_, consented=True))
+
+
+def still_not_understood(_: Translator) -> Reply:
+    """A second misunderstanding in a row: stop asking to rephrase, offer the kinds of help directly."""
+    text = _("I am sorry, I still do not understand. Here is what I can help with: choose one.")
+    buttons = [Button(_(label), cb.make(cb.CATEGORY, code)) for code, label in CATEGORY_LABELS.items()]
+    return Reply(text, rows(*buttons, per_row=2))
+
+
+def nlu_unavailable(_: Translator) -> Reply:
+    """The understanding service is down or slow: be honest and keep the menu working."""
+    text = _("I cannot read free text right now, sorry. The menu below still works: you can find services with it.")
+    return Reply(text, _menu_buttons(_, consented=True))
+
+
+def _contact_lines(_: Translator, country: str | None) -> list[str]:
+    countries = (country,) if country else country_codes()
+    lines: list[str] = []
+    for code in countries:
+        if not country:
+            lines.append(country_name(code, _.locale) + ":")
+        lines.extend(f"{_(contact.label)}: {contact.number}" for contact in emergency_contacts(code))
+    if contacts_are_sample():
+        lines.append(_("Sample numbers: check them before relying on them."))
+    return lines
+
+
+def emergency(_: Translator, country: str | None) -> Reply:
+    """Emergency numbers first, in plain words: for someone who may be in danger right now."""
+    lines = [_("If you or someone near you is in danger right now, please call:"), *_contact_lines(_, country)]
+    lines.append(_("You are not alone. When you are safe, write to me and I will help you find support."))
+    return Reply("\n".join(lines))
+
+
+def counselor_not_connected(_: Translator, country: str | None) -> Reply:
+    """Until the counselor desk is connected: say so honestly and give numbers that work now."""
+    lines = [
+        _("Counselors are not connected to this chat yet. If you need to talk to someone now, please call:"),
+        *_contact_lines(_, country),
+    ]
+    return Reply("\n".join(lines), _menu_buttons(_, consented=True))
+
+
+def booking_by_phone(_: Translator) -> Reply:
+    """Until booking is built: say so and lead to the phone numbers in the directory."""
+    text = _(
+        "Booking through Yoldosh is not available yet. You can book by calling the service: choose the kind"
+        " of help to see addresses and phone numbers."
+    )
+    buttons = [Button(_(label), cb.make(cb.CATEGORY, code)) for code, label in CATEGORY_LABELS.items()]
+    return Reply(text, rows(*buttons, per_row=2))
+
+
+def none_in_city(_: Translator, country: str, city: str) -> Reply:
+    """Nothing of this kind in the named city: say so before showing the rest of the country."""
+    text = _("I found nothing of this kind in {city}. Here is what there is elsewhere in {country}.").format(
+        city=city_name(country, city, _.locale), country=country_name(country, _.locale)
+    )
+    return Reply(text)

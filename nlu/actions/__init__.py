@@ -1,0 +1,1 @@
+"""Custom actions and the NLG endpoint (transport layer, runs in .venv): thin calls into `services`."""

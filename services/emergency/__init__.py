@@ -1,0 +1,1 @@
+"""Emergency contacts (services layer): the numbers to call now, per country, from content/emergency."""

@@ -1,0 +1,137 @@
+"""Rasa gates (marker `rasa`): data validation, test stories, and whole conversations per locale through a
+running Rasa server and action server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue.flow import Dialogue, Sender
+from bot.processes import running_servers
+from bot.rasa.client import RasaClient
+from bot.rasa.servers import action_server_spec, rasa_server_spec
+from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
+from services.config import load_settings
+from services.i18n.catalogs import Translator
+from services.paths import NLU_DIR
+from services.storage.database import create_database_engine, session_factory
+from tests.conftest import TEST_SECRET
+
+pytestmark = pytest.mark.rasa
+
+GREETING = (
+    "Hello! I am Yoldosh. I can help you find schools, doctors, psychologists, help with documents, benefits,"
+    " housing and work. Write what you need in your own words, or open the menu."
+)
+# Per locale: a greeting, a service question naming a city (with that country's phone prefix), a cry for help.
+CONVERSATIONS = {
+    "en": ("hello", "I need a doctor in Almaty", "+7 ", "he is beating me right now"),
+    "ru": ("здравствуйте", "нужен врач в Бишкеке", "+996 ", "муж бьет меня прямо сейчас"),
+    "uz": ("assalomu alaykum", "Andijonda ayollar vrachi kerak", "+998 ", "meni xonaga qamab qo'yishdi"),
+    "uz_Cyrl": ("ассалому алайкум", "Тошкентда шифокор керак", "+998 ", "мени уряпти ёрдам беринг"),
+    "kk": ("сәлеметсіз бе", "Алматыда дәрігер керек", "+7 ", "күйеуім мені қазір ұрып жатыр"),
+    "ky": ("саламатсызбы", "Ошто доктур керек", "+996 ", "күйөөм мени азыр уруп жатат"),
+    "tg": ("салом алейкум", "дар Душанбе духтур лозим", "+992 ", "писарам аз зинапоя афтид, хун меравад"),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model for the current inputs (trained now only if none exists)."""
+    return ensure_model().path
+
+
+def _rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(RASA_VENV / "bin" / "rasa"), *arguments],
+        cwd=NLU_DIR,
+        env=rasa_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_training_data_validates_without_warnings() -> None:
+    result = _rasa(
+        "data", "validate", "--domain", "domain", "--data", "data", "--config", "config.yml", "--fail-on-warnings"
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_test_stories_pass(model: Path, tmp_path: Path) -> None:
+    result = _rasa(
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/test_stories.yml",
+        "--out",
+        str(tmp_path),
+        "--fail-on-prediction-errors",
+    )
+    failed = tmp_path / "failed_test_stories.yml"
+    assert result.returncode == 0, (failed.read_text() if failed.exists() else "") + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="session")
+def rasa_url(model: Path, served_database_url: str) -> Iterator[str]:
+    """Rasa and the action server running on free ports against the prepared database."""
+    settings = load_settings(
+        database_url=served_database_url,
+        secret_key=TEST_SECRET.decode(),
+        _env_file=None,
+        rasa_url=f"http://127.0.0.1:{_free_port()}",
+        action_server_port=_free_port(),
+    )
+    with running_servers([action_server_spec(settings), rasa_server_spec(settings, model)]):
+        yield settings.rasa_url
+
+
+@pytest.fixture
+def talking_dialogue(rasa_url: str, served_database_url: str) -> Iterator[Dialogue]:
+    engine = create_database_engine(served_database_url)
+    client = RasaClient(rasa_url, timeout=30.0)
+    yield Dialogue(
+        sessions=session_factory(engine),
+        secret_key=TEST_SECRET,
+        default_locale="ru",
+        retention_days=180,
+        nlu=client,
+    )
+    client.close()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("locale", sorted(CONVERSATIONS))
+def test_a_whole_conversation_through_rasa(talking_dialogue: Dialogue, locale: str) -> None:
+    greeting, question, phone_prefix, danger = CONVERSATIONS[locale]
+    _ = Translator(locale)
+    person = Sender(channel="telegram", external_id=str(uuid.uuid4()), chat_id=1, language_code=locale)
+    talking_dialogue.start(person)
+    talking_dialogue.press(person, f"lang|{locale}")
+    talking_dialogue.press(person, "consent:yes")
+
+    (hello,) = talking_dialogue.say(person, greeting)
+    assert hello.text == _(GREETING)
+
+    answer = talking_dialogue.say(person, question)
+    cards = [reply for reply in answer if phone_prefix in reply.text]
+    assert cards, [reply.text for reply in answer]
+    assert any(button.data == "menu" for button in answer[-1].all_buttons())
+
+    (help_now,) = talking_dialogue.say(person, danger)
+    assert help_now.text.startswith(_("If you or someone near you is in danger right now, please call:"))
+    assert "103" in help_now.text
