@@ -1,5 +1,6 @@
 # Yoldosh — `make run` to talk to it, `make test` to run every test. Both set up what they need first.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -21,14 +22,14 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed $(COMPILED)  ## create both vi
 $(VENV)/.installed: requirements/app.lock pyproject.toml
 	@echo "==> Installing the application environment ($(VENV), Python 3.11+); first time takes about a minute"
 	@test -x $(PY) || "$$(scripts/find-python.sh app)" -m venv $(VENV)
-	@$(PY) -m pip install --quiet --requirement requirements/app.lock
-	@$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
+	@$(PY) -m pip install --progress-bar off --requirement requirements/app.lock | sed -n -E "/^(Collecting|Successfully)/p"
+	@$(PY) -m pip install --quiet --no-deps --editable .
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	@echo "==> Installing Rasa 3.6.21 ($(RASA_VENV), Python 3.10); first time takes 1–2 minutes"
 	@test -x $(RASA_VENV)/bin/python || "$$(scripts/find-python.sh rasa)" -m venv $(RASA_VENV)
-	@$(RASA_VENV)/bin/python -m pip install --quiet --requirement requirements/rasa.lock
+	@$(RASA_VENV)/bin/python -m pip install --progress-bar off --requirement requirements/rasa.lock | sed -n -E "/^(Collecting|Successfully)/p"
 	@touch $@
 
 content/locale/%/LC_MESSAGES/yoldosh.mo: content/locale/%/LC_MESSAGES/yoldosh.po $(VENV)/.installed
@@ -52,7 +53,7 @@ train: setup  ## train the Rasa model into nlu/models/ if its inputs changed
 bench: setup  ## benchmarks: NLU quality per locale against a baseline, training time
 	@$(VENV)/bin/python -m bench.run
 
-test: setup  ## the whole test suite, PostgreSQL and Rasa included
+test: setup lint  ## lint, then the whole test suite, PostgreSQL and Rasa included
 	YOLDOSH_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) YOLDOSH_REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed $(COMPILED)  ## quick inner loop: no Rasa server tests
@@ -60,7 +61,7 @@ test-fast: $(VENV)/.installed $(COMPILED)  ## quick inner loop: no Rasa server t
 
 lint: $(VENV)/.installed  ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check bot services tests
+	$(VENV)/bin/ruff format --check bot services tests nlu bench
 	$(VENV)/bin/mypy
 
 lock:  ## re-pin requirements/app.lock from the current .venv

@@ -3,8 +3,10 @@ running Rasa server and action server."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +137,35 @@ def test_a_whole_conversation_through_rasa(talking_dialogue: Dialogue, locale: s
     (help_now,) = talking_dialogue.say(person, danger)
     assert help_now.text.startswith(_("If you or someone near you is in danger right now, please call:"))
     assert "103" in help_now.text
+
+
+def test_yoldosh_run_without_a_token_chats_in_the_terminal_and_stops_everything(
+    model: Path, tmp_path: Path, project_root: Path
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "SECRET_KEY": TEST_SECRET.decode(),
+        "RASA_URL": f"http://127.0.0.1:{_free_port()}",
+        "ACTION_SERVER_PORT": str(_free_port()),
+        "LANG": "uz_UZ.UTF-8",
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    # Choose O‘zbekcha, accept, write free text that Rasa answers through the action server's NLG, then leave.
+    typed = "1\n1\nassalomu alaykum\n/quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "run"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project_root,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "✓ O‘zbekcha" in result.stdout and "Ўзбекча" in result.stdout
+    assert Translator("uz")(GREETING) in result.stdout
+    assert "==> Stopped" in result.stdout
+    for port in (env["RASA_URL"].rsplit(":", 1)[1], env["ACTION_SERVER_PORT"]):
+        leftover = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True)
+        assert leftover.stdout.strip() == "", "Rasa or the action server outlived yoldosh run"

@@ -49,8 +49,8 @@ def action_server_spec(settings: Settings) -> ServerSpec:
     )
 
 
-def rasa_server_spec(settings: Settings, model: Path) -> ServerSpec:
-    """Rasa with the REST channel only (no HTTP API), bound where RASA_URL points."""
+def rasa_server_spec(settings: Settings, model: Path, *, api_token: str | None = None) -> ServerSpec:
+    """Rasa with the REST channel, bound where RASA_URL points; its HTTP API only with a token (benchmarks)."""
     address = urlsplit(settings.rasa_url)
     actions = action_server_url(settings)
     environment = rasa_environment()

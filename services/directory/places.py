@@ -29,8 +29,8 @@ def country_codes() -> tuple[str, ...]:
 
 def country_name(country_code: str, locale: str) -> str:
     """The country's name in `locale`, from CLDR."""
-    names: dict[str, str] = babel_locale(locale).territories
-    return names.get(country_code) or Locale.parse("en").territories[country_code]
+    name = babel_locale(locale).territories.get(country_code) or Locale.parse("en").territories[country_code]
+    return str(name)
 
 
 def city_name(country_code: str, city_code: str, locale: str) -> str:

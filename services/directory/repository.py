@@ -20,7 +20,7 @@ def categories_by_code(session: Session) -> dict[str, ServiceCategory]:
     return {category.code: category for category in session.scalars(select(ServiceCategory))}
 
 
-def _search(category: str | None, country_code: str | None, city_code: str | None) -> Select[tuple[Provider]]:
+def _search(category: str | None, country_code: str | None, city_code: str | None) -> Select[Provider]:
     query = select(Provider).where(Provider.active.is_(True))
     if category:
         query = query.join(provider_categories).where(provider_categories.c.category_code == category)
