@@ -124,3 +124,13 @@ def test_nlg_falls_back_to_the_default_locale_and_survives_unknown_names() -> No
     rendered = render_response(responses, {"response": "utter_goodbye", "tracker": {}}, "uz")
     assert rendered["text"] == Translator("uz")(responses["utter_goodbye"][0]["text"])
     assert render_response(responses, {"response": "utter_nothing", "tracker": {}}, "uz") == {"text": None}
+
+
+def test_the_action_server_registers_exactly_the_domains_actions() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("nlu.actions")
+    declared = yaml.safe_load((NLU_DIR / "domain" / "actions.yml").read_text(encoding="utf-8"))["actions"]
+    assert sorted(executor.actions) == sorted(declared)

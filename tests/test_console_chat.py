@@ -131,3 +131,11 @@ def test_rasa_down_or_slow_gets_an_honest_answer_and_the_menu(served_database_ur
         server.shutdown()
         server.server_close()
     engine.dispose()
+
+
+def test_a_broken_database_gets_an_apology_not_a_crash(tmp_path: Path) -> None:
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
+    dialogue = Dialogue(sessions=session_factory(engine), secret_key=TEST_SECRET, default_locale="kk", retention_days=1)
+    screen = "\n".join(_talk(dialogue, ["сәлем", "1"]))
+    assert screen.count(Translator("kk")("Sorry, something went wrong on my side. Please try again in a moment.")) >= 2
+    engine.dispose()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 from collections.abc import Callable, Iterable
 
 from bot.dialogue.flow import Dialogue, Sender
 from bot.dialogue.replies import Button, Reply
+
+log = logging.getLogger(__name__)
 
 QUIT_WORDS = frozenset({"/quit", "/exit"})
 
@@ -44,14 +47,24 @@ class ConsoleChat:
         if not text:
             return
         if text.isdigit() and 1 <= int(text) <= len(self._choices):
-            self.show(self._dialogue.press(self.sender, self._choices[int(text) - 1].data))
+            data = self._choices[int(text) - 1].data
+            self._turn(lambda: self._dialogue.press(self.sender, data))
         else:
-            self.show(self._dialogue.say(self.sender, text))
+            self._turn(lambda: self._dialogue.say(self.sender, text))
+
+    def _turn(self, answer: Callable[[], list[Reply]]) -> None:
+        """Show the dialogue's answer; one failed turn gets an apology and never ends the conversation."""
+        try:
+            replies = answer()
+        except Exception as error:
+            log.error("console turn failed: %s", type(error).__name__, exc_info=error)
+            replies = self._dialogue.apology(self.sender)
+        self.show(replies)
 
     def run(self, read: Callable[[str], str] = input) -> None:
         """Loop until /quit, end of input or Ctrl-C."""
         self._write("Yoldosh console — type a number to choose, /quit to leave.")
-        self.show(self._dialogue.start(self.sender))
+        self._turn(lambda: self._dialogue.start(self.sender))
         while True:
             try:
                 line = read("> ")

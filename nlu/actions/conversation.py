@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import abc
+
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue.replies import Reply
+from nlu.actions import runtime
 from services.content.schema import COUNTRY_CODES
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES
@@ -50,3 +53,20 @@ def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
     for reply in replies:
         buttons = [{"title": button.label, "payload": button.data} for button in reply.all_buttons()]
         dispatcher.utter_message(text=reply.text, buttons=buttons)
+
+
+class ScreenAction(Action, abc.ABC):
+    """An action whose whole job is to show screens in the user's language; subclasses say which."""
+
+    action_name: str
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abc.abstractmethod
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        """The screens to show."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        send(dispatcher, self.screens(translator_for(tracker, runtime.current().default_locale), tracker))
+        return []

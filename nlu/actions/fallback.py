@@ -1,15 +1,15 @@
-"""Two-stage fallback (transport layer): ask to rephrase once, then offer more help."""
+"""Two-stage fallback (transport layer): ask to rephrase once, then offer the kinds of help directly."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
 from bot.dialogue import screens
-from nlu.actions import runtime
-from nlu.actions.conversation import send, translator_for
+from bot.dialogue.replies import Reply
+from nlu.actions.conversation import ScreenAction
+from services.i18n.catalogs import Translator
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -27,16 +27,12 @@ def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
     return count
 
 
-class ActionHandleMisunderstanding(Action):
-    """First miss: ask to say it differently. Repeated misses: the menu and a plainer way forward."""
+class ActionHandleMisunderstanding(ScreenAction):
+    """First miss: ask to say it differently. Repeated misses: the kinds of help as buttons."""
 
-    def name(self) -> str:
-        return "action_handle_misunderstanding"
+    action_name = "action_handle_misunderstanding"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
         if consecutive_misunderstandings(tracker.events) <= 1:
-            send(dispatcher, [screens.rephrase(_)])
-        else:
-            send(dispatcher, [screens.still_not_understood(_)])
-        return []
+            return [screens.rephrase(_)]
+        return [screens.still_not_understood(_)]

@@ -2,48 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
 from bot.dialogue import screens
+from bot.dialogue.replies import Reply
 from nlu.actions import runtime
-from nlu.actions.conversation import send, translator_for
+from nlu.actions.conversation import ScreenAction
+from services.i18n.catalogs import Translator
 
 
-class ActionShowMenu(Action):
+class ActionShowMenu(ScreenAction):
     """What Yoldosh can do, as the menu."""
 
-    def name(self) -> str:
-        return "action_show_menu"
+    action_name = "action_show_menu"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
-        send(dispatcher, [screens.main_menu(_, consented=True)])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.main_menu(_, consented=True)]
 
 
-class ActionOfferLanguages(Action):
+class ActionOfferLanguages(ScreenAction):
     """The language picker, with the current language ticked."""
 
-    def name(self) -> str:
-        return "action_offer_languages"
+    action_name = "action_offer_languages"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
-        send(dispatcher, [screens.language_picker(_, _.locale)])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.language_picker(_, _.locale)]
 
 
-class ActionExplainPrivacy(Action):
+class ActionExplainPrivacy(ScreenAction):
     """Who sees what, for how long, and how to delete it."""
 
-    def name(self) -> str:
-        return "action_explain_privacy"
+    action_name = "action_explain_privacy"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        settings = runtime.current()
-        _ = translator_for(tracker, settings.default_locale)
-        send(dispatcher, [screens.privacy(_, settings.retention_days, consented=True)])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.privacy(_, runtime.current().retention_days, consented=True)]

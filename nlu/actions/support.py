@@ -2,47 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
 from bot.dialogue import screens
-from nlu.actions import runtime
-from nlu.actions.conversation import country_of, send, translator_for
+from bot.dialogue.replies import Reply
+from nlu.actions.conversation import ScreenAction, country_of
+from services.i18n.catalogs import Translator
 
 
-class ActionCrisisSupport(Action):
+class ActionCrisisSupport(ScreenAction):
     """Someone may be in danger: the emergency numbers for their country at once."""
 
-    def name(self) -> str:
-        return "action_crisis_support"
+    action_name = "action_crisis_support"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
-        send(dispatcher, [screens.emergency(_, country_of(tracker))])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.emergency(_, country_of(tracker))]
 
 
-class ActionRequestCounselor(Action):
+class ActionRequestCounselor(ScreenAction):
     """A request for a person: honest about what is connected, with numbers that work now."""
 
-    def name(self) -> str:
-        return "action_request_counselor"
+    action_name = "action_request_counselor"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
-        send(dispatcher, [screens.counselor_not_connected(_, country_of(tracker))])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.counselor_not_connected(_, country_of(tracker))]
 
 
-class ActionBookingByPhone(Action):
+class ActionBookingByPhone(ScreenAction):
     """Booking questions: point to the providers' phone numbers by kind of help."""
 
-    def name(self) -> str:
-        return "action_booking_by_phone"
+    action_name = "action_booking_by_phone"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        _ = translator_for(tracker, runtime.current().default_locale)
-        send(dispatcher, [screens.booking_by_phone(_)])
-        return []
+    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
+        return [screens.booking_by_phone(_)]
