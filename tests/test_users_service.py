@@ -102,3 +102,18 @@ def test_erasure_removes_the_user_and_their_appointments(session: Session) -> No
     assert session.get(User, user.id) is None
     assert session.scalar(select(func.count()).select_from(Appointment)) == 0
     assert users.delete_user_data(session, pseudonym=user.pseudonym) is False
+
+
+def test_logged_database_errors_do_not_carry_the_values(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.failures import describe_failure
+
+    with engine.connect() as connection, pytest.raises(DBAPIError) as caught:
+        connection.execute(
+            text("INSERT INTO users (pseudonym, chat_id) VALUES (:pseudonym, :chat)"),
+            {"pseudonym": None, "chat": 987654321},
+        )
+    assert "987654321" not in describe_failure(caught.value)
+    assert describe_failure(caught.value).startswith("IntegrityError at ")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from bot.dialogue.flow import Dialogue, Sender
 from bot.dialogue.replies import Button, Reply
+from bot.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class ConsoleChat:
         try:
             replies = answer()
         except Exception as error:
-            log.error("console turn failed: %s", type(error).__name__, exc_info=error)
+            log.error("console turn failed: %s", describe_failure(error))
             replies = self._dialogue.apology(self.sender)
         self.show(replies)
 

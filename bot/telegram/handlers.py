@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.dialogue.flow import Sender
 from bot.dialogue.replies import Reply
+from bot.failures import describe_failure
 from bot.telegram.context import YoldoshContext
 from bot.telegram.rendering import telegram_messages
 
@@ -60,7 +61,7 @@ async def on_other_content(update: Update, context: YoldoshContext) -> None:
 async def on_error(update: object, context: YoldoshContext) -> None:
     """One handler for every failure: apologise to the user, log the error type only (no user data)."""
     error = context.error
-    log.error("update handling failed: %s", type(error).__name__, exc_info=error)
+    log.error("update handling failed: %s", describe_failure(error) if error else "unknown")
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_user is None:
         return
     try:

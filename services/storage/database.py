@@ -25,7 +25,11 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 
 
 def create_database_engine(database_url: str, **options: Any) -> Engine:
-    """An engine for DATABASE_URL; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    """An engine for DATABASE_URL; SQL parameters never appear in errors or logs (they may hold chat ids).
+
+    SQLite gets foreign keys, WAL and a busy timeout on every connection.
+    """
+    options.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, **options)
         event.listen(engine, "connect", _enable_sqlite_integrity)
