@@ -7,7 +7,7 @@ import traceback
 
 def describe_failure(error: BaseException) -> str:
     """The exception types and where they were raised ("OperationalError at flow.py:62 in _user"), no text."""
-    parts = []
+    parts: list[str] = []
     current: BaseException | None = error
     while current is not None and len(parts) < 5:
         frames = traceback.extract_tb(current.__traceback__)
