@@ -169,3 +169,10 @@ def test_yoldosh_run_without_a_token_chats_in_the_terminal_and_stops_everything(
     for port in (env["RASA_URL"].rsplit(":", 1)[1], env["ACTION_SERVER_PORT"]):
         leftover = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True)
         assert leftover.stdout.strip() == "", "Rasa or the action server outlived yoldosh run"
+
+
+def test_rasas_http_api_is_off_unless_a_token_is_given() -> None:
+    settings = load_settings(secret_key=TEST_SECRET.decode(), _env_file=None)
+    assert "--enable-api" not in rasa_server_spec(settings, Path("model.tar.gz")).command
+    protected = rasa_server_spec(settings, Path("model.tar.gz"), api_token="t0ken").command
+    assert protected[protected.index("--enable-api") + 1 :][:2] == ["--auth-token", "t0ken"]

@@ -70,6 +70,7 @@ def rasa_server_spec(settings: Settings, model: Path, *, api_token: str | None =
             address.hostname or "127.0.0.1",
             "--port",
             str(address.port or 5005),
+            *(("--enable-api", "--auth-token", api_token) if api_token else ()),
         ],
         health_url=f"{settings.rasa_url}/",
         log_file=VAR_DIR / "log" / "rasa.log",
