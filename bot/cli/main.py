@@ -7,7 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import content_commands, db_commands, run_commands
+from bot.processes import ServerStartError
+from bot.rasa.training import TrainingError
 from services.config import ConfigurationError
+from services.directory.service import InvalidContentError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"yoldosh: configuration error: {error}", file=sys.stderr)
         return 2
+    except (TrainingError, ServerStartError, InvalidContentError) as error:
+        print(f"yoldosh: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ def ensure_model(*, force: bool = False) -> TrainedModel:
     target = model_path(fingerprint)
     if target.exists() and not force:
         return TrainedModel(path=target, trained_now=False, seconds=0.0)
+    if not (RASA_VENV / "bin" / "rasa").exists():
+        raise TrainingError(f"Rasa is not installed in {RASA_VENV}: run `make setup`")
     MODELS_DIR.mkdir(parents=True, exist_ok=True)
     print(f"==> Training the Rasa model {fingerprint} (about a minute; inputs changed)", file=sys.stderr)
     started = time.monotonic()
