@@ -120,14 +120,17 @@ def _cross_check(content: DirectoryContent) -> None:
             content.problems.append(ContentProblem(label, where, "city", message))
 
 
+def read_places(directory: Path, problems: list[ContentProblem]) -> PlacesFile | None:
+    """Parse places.yml alone (countries, regions, cities); problems are appended to `problems`."""
+    path = directory / "places.yml"
+    raw = _load_yaml(path, display_path(path), problems)
+    return None if raw is None else _validate(PlacesFile, raw, display_path(path), problems)
+
+
 def read_directory(directory: Path = DIRECTORY_DIR) -> DirectoryContent:
     """Parse places.yml and providers/*.yml under `directory`, collecting every problem."""
     content = DirectoryContent()
-    places_path = directory / "places.yml"
-    places_label = display_path(places_path)
-    raw_places = _load_yaml(places_path, places_label, content.problems)
-    if raw_places is not None:
-        content.places = _validate(PlacesFile, raw_places, places_label, content.problems)
+    content.places = read_places(directory, content.problems)
     provider_files = sorted((directory / "providers").glob("*.yml"))
     if not provider_files:
         content.problems.append(ContentProblem(display_path(directory / "providers"), "", "", "no *.yml"))

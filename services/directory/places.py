@@ -7,19 +7,20 @@ from functools import cache
 
 from babel import Locale
 
-from services.content.reader import read_directory
+from services.content.reader import read_places
 from services.content.schema import COUNTRY_CODES, PlacesFile
 from services.directory.texts import complete_texts
 from services.i18n.folding import fold
 from services.i18n.formatting import babel_locale
+from services.paths import DIRECTORY_DIR
 
 
 @cache
 def _places() -> PlacesFile:
-    content = read_directory()
-    if content.places is None:
+    places = read_places(DIRECTORY_DIR, [])
+    if places is None:
         raise RuntimeError("content/directory/places.yml is missing or invalid; run `yoldosh content check`")
-    return content.places
+    return places
 
 
 def country_codes() -> tuple[str, ...]:
