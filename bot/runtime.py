@@ -14,6 +14,7 @@ from bot.dialogue.flow import Dialogue
 from bot.rasa.client import RasaClient
 from services.config import Settings
 from services.i18n.catalogs import require_all_catalogs
+from services.safety.loader import load_lexicon
 from services.storage.database import create_database_engine, session_factory
 
 
@@ -38,6 +39,7 @@ def configure_logging(level: str = "INFO") -> None:
 def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """Create the engine and dialogue for this process; dispose the engine when done."""
     require_all_catalogs()
+    load_lexicon().compile_all()  # now, so the first cry for help does not wait for the safety net to compile
     engine = create_database_engine(settings.database_url)
     nlu = RasaClient(settings.rasa_url)
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -36,8 +39,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     default_locale: str = "ru"
     data_retention_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: Annotated[int, Field(ge=1, le=65535)] = 8443
+    telegram_concurrent_updates: Annotated[int, Field(ge=1, le=4096)] = 256
+    telegram_messages_per_second: Annotated[int, Field(ge=1, le=1000)] = 30
 
-    @field_validator("telegram_bot_token", "secret_key", mode="before")
+    @field_validator("telegram_bot_token", "secret_key", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -87,6 +95,19 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    def webhook_secret_token(self) -> str:
+        """The X-Telegram-Bot-Api-Secret-Token: WEBHOOK_SECRET, or one derived from SECRET_KEY."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return hmac.new(self.secret_key_bytes(), b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
     def secret_key_bytes(self) -> bytes:
         """The secret key for pseudonyms and encryption; load_settings guarantees it is set."""

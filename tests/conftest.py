@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -13,8 +16,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.processes import running_servers
+from bot.rasa.servers import action_server_spec, rasa_server_spec
+from bot.rasa.training import ensure_model
+from bot.telegram.application import build_application
+from services.config import Settings, load_settings
 from services.storage.database import create_database_engine
 from services.storage.migrate import upgrade_database
+from tests.telegram_standin import TOKEN, BotApiStandIn
 
 TEST_SECRET = b"test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ("sqlite", "postgresql")
@@ -114,13 +123,95 @@ def served_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
 
 
 @pytest.fixture
-def dialogue(served_database_url: str) -> Iterator[object]:
-    """A dialogue engine on the prepared database, as a running process has it."""
-    from bot.dialogue.flow import Dialogue
+def served_sessions(served_database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the prepared database, as a running process has them."""
     from services.storage.database import session_factory
 
     database_engine = create_database_engine(served_database_url)
-    yield Dialogue(
-        sessions=session_factory(database_engine), secret_key=TEST_SECRET, default_locale="ru", retention_days=180
-    )
+    yield session_factory(database_engine)
     database_engine.dispose()
+
+
+@pytest.fixture
+def dialogue(served_sessions: sessionmaker[Session]) -> object:
+    """A dialogue engine on the prepared database, as a running process has it."""
+    from bot.dialogue.flow import Dialogue
+
+    return Dialogue(sessions=served_sessions, secret_key=TEST_SECRET, default_locale="ru", retention_days=180)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model for the current inputs (trained now only if none exists)."""
+    return ensure_model().path
+
+
+@pytest.fixture(scope="session")
+def rasa_url(model: Path, served_database_url: str) -> Iterator[str]:
+    """Rasa and the action server running on free ports against the prepared database."""
+    settings = load_settings(
+        database_url=served_database_url,
+        secret_key=TEST_SECRET.decode(),
+        _env_file=None,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        action_server_port=free_port(),
+    )
+    with running_servers([action_server_spec(settings), rasa_server_spec(settings, model)]):
+        yield settings.rasa_url
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiStandIn]:
+    """A Bot API stand-in serving on a free port."""
+    standin = BotApiStandIn()
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+def bot_settings(api: BotApiStandIn, database_url: str, **overrides: Any) -> Settings:
+    """Settings of a bot talking to the stand-in on this database."""
+    return load_settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=api.base_url,
+        database_url=database_url,
+        secret_key="t" * 40,
+        _env_file=None,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def serving_bot(
+    api: BotApiStandIn, dialogue: Any, sessions: sessionmaker[Session], database_url: str
+) -> AsyncIterator[Any]:
+    """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does."""
+    settings = bot_settings(api, database_url)
+    application = build_application(settings, dialogue, sessions)
+    await application.initialize()
+    await application.post_init(application)  # type: ignore[misc]
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+@pytest.fixture
+async def running_bot(
+    api: BotApiStandIn, dialogue: object, served_database_url: str, served_sessions: sessionmaker[Session]
+) -> AsyncIterator[Any]:
+    """The real PTB application, long polling the stand-in, on the prepared database (no Rasa)."""
+    async with serving_bot(api, dialogue, served_sessions, served_database_url) as application:
+        yield application

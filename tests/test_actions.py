@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import screens
+from bot.dialogue import screens, support_screens
 from nlu.actions import runtime
 from nlu.actions.fallback import ActionHandleMisunderstanding
 from nlu.actions.menu import ActionExplainPrivacy, ActionOfferLanguages, ActionShowMenu
@@ -92,8 +92,8 @@ async def test_first_misunderstanding_asks_to_rephrase(installed: None) -> None:
         (ActionShowMenu(), lambda _: screens.main_menu(_, consented=True).text),
         (ActionOfferLanguages(), lambda _: screens.language_picker(_, "kk").text),
         (ActionExplainPrivacy(), lambda _: screens.privacy(_, 90, consented=True).text),
-        (ActionRequestCounselor(), lambda _: screens.counselor_not_connected(_, None).text),
-        (ActionBookingByPhone(), lambda _: screens.booking_by_phone(_).text),
+        (ActionRequestCounselor(), lambda _: support_screens.counselor_not_connected(_, None).text),
+        (ActionBookingByPhone(), lambda _: support_screens.booking_by_phone(_).text),
     ],
 )
 async def test_screens_come_in_the_users_language(installed: None, action: Any, expected: Any) -> None:

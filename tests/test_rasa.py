@@ -4,7 +4,6 @@ running Rasa server and action server."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -14,15 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue.flow import Dialogue, Sender
-from bot.processes import running_servers
 from bot.rasa.client import RasaClient
-from bot.rasa.servers import action_server_spec, rasa_server_spec
-from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
+from bot.rasa.servers import rasa_server_spec
+from bot.rasa.training import RASA_VENV, rasa_environment
 from services.config import load_settings
 from services.i18n.catalogs import Translator
 from services.paths import NLU_DIR
 from services.storage.database import create_database_engine, session_factory
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, free_port
 
 pytestmark = pytest.mark.rasa
 
@@ -40,18 +38,6 @@ CONVERSATIONS = {
     "ky": ("саламатсызбы", "Ошто доктур керек", "+996 ", "күйөөм мени азыр уруп жатат"),
     "tg": ("салом алейкум", "дар Душанбе духтур лозим", "+992 ", "писарам аз зинапоя афтид, хун меравад"),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def model() -> Path:
-    """The trained model for the current inputs (trained now only if none exists)."""
-    return ensure_model().path
 
 
 def _rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -86,20 +72,6 @@ def test_test_stories_pass(model: Path, tmp_path: Path) -> None:
     )
     failed = tmp_path / "failed_test_stories.yml"
     assert result.returncode == 0, (failed.read_text() if failed.exists() else "") + result.stderr[-3000:]
-
-
-@pytest.fixture(scope="session")
-def rasa_url(model: Path, served_database_url: str) -> Iterator[str]:
-    """Rasa and the action server running on free ports against the prepared database."""
-    settings = load_settings(
-        database_url=served_database_url,
-        secret_key=TEST_SECRET.decode(),
-        _env_file=None,
-        rasa_url=f"http://127.0.0.1:{_free_port()}",
-        action_server_port=_free_port(),
-    )
-    with running_servers([action_server_spec(settings), rasa_server_spec(settings, model)]):
-        yield settings.rasa_url
 
 
 @pytest.fixture
@@ -146,8 +118,8 @@ def test_yoldosh_run_without_a_token_chats_in_the_terminal_and_stops_everything(
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "SECRET_KEY": TEST_SECRET.decode(),
-        "RASA_URL": f"http://127.0.0.1:{_free_port()}",
-        "ACTION_SERVER_PORT": str(_free_port()),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "ACTION_SERVER_PORT": str(free_port()),
         "LANG": "uz_UZ.UTF-8",
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)

@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from bot.dialogue.flow import Dialogue
-from bot.telegram.application import build_application
-from bot.telegram.rendering import split_text
-from services.config import load_settings
+from bot.dialogue.media_screens import MEDIA_ANSWERS, MediaKind
+from bot.telegram.rendering import split_text, utf16_length
 from services.i18n.catalogs import Translator
-from tests.telegram_standin import TOKEN, ApiCall, BotApiStandIn, TelegramUser
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiStandIn]:
-    standin = BotApiStandIn()
-    standin.start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
-async def running_bot(api: BotApiStandIn, dialogue: Dialogue, served_database_url: str) -> AsyncIterator[Any]:
-    settings = load_settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=api.base_url,
-        database_url=served_database_url,
-        secret_key="t" * 40,
-        _env_file=None,
-    )
-    application = build_application(settings, dialogue)
-    await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    yield application
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+from tests.telegram_standin import ApiCall, BotApiStandIn, TelegramUser
 
 
 async def _sent(api: BotApiStandIn, count: int) -> list[ApiCall]:
@@ -60,7 +28,8 @@ async def test_commands_are_registered_in_every_language(api: BotApiStandIn, run
     assert set(by_language) == {None, "en", "ru", "uz", "kk", "ky", "tg"}
     russian = {command["command"]: command["description"] for command in by_language["ru"]}
     assert russian["language"] == Translator("ru")("Change language")
-    assert {"start", "help", "services", "language", "privacy", "delete_my_data"} <= set(russian)
+    expected = ["start", "help", "services", "book", "appointments", "counselor", "language", "privacy"]
+    assert list(russian) == [*expected, "delete_my_data", "exit"]
 
 
 async def test_first_contact_language_consent_and_menu(api: BotApiStandIn, running_bot: Any) -> None:
@@ -123,10 +92,7 @@ async def test_sticker_gets_a_kind_answer_in_the_users_language(api: BotApiStand
     }
     user.sends(sticker=sticker)
     reply = (await _sent(api, 3))[-1]
-    expected = Translator("tg")(
-        "Thank you. For now I can read only text messages and buttons. Please write in words, or use the menu."
-    )
-    assert reply.params["text"] == expected
+    assert reply.params["text"] == Translator("tg")(MEDIA_ANSWERS[MediaKind.STICKER])
 
 
 async def test_a_failed_send_is_followed_by_an_apology(api: BotApiStandIn, running_bot: Any) -> None:
@@ -152,3 +118,10 @@ def test_split_boundaries_without_spaces(length: int) -> None:
     assert all(len(piece) <= 4096 for piece in pieces)
     assert sum(len(piece) for piece in pieces) == length
     assert len(pieces) == (length + 4095) // 4096
+
+
+def test_split_counts_emoji_as_telegram_does() -> None:
+    text = "😀" * 3000  # 6,000 UTF-16 units: Telegram refuses it in one message
+    pieces = split_text(text)
+    assert [utf16_length(piece) for piece in pieces] == [4096, 6000 - 4096]
+    assert "".join(pieces) == text

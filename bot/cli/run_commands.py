@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -14,7 +15,7 @@ from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import ensure_model
 from bot.runtime import Runtime, configure_logging, open_runtime
 from bot.telegram.application import build_application
-from services.config import load_settings
+from services.config import ConfigurationError, load_settings
 from services.paths import PROJECT_ROOT
 
 
@@ -27,14 +28,36 @@ def _chat(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_telegram(runtime: Runtime) -> None:
-    application = build_application(runtime.settings, runtime.dialogue)
-    print("==> Serving Telegram (long polling); Ctrl-C stops everything", flush=True)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+def _serve_telegram(runtime: Runtime, webhook_url: str | None) -> None:
+    settings = runtime.settings
+    application = build_application(settings, runtime.dialogue, runtime.sessions, sole_poller=webhook_url is None)
+    if webhook_url is None:
+        print("==> Serving Telegram (long polling); Ctrl-C stops everything", flush=True)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+        return
+    print(f"==> Serving Telegram by webhook on {settings.webhook_listen}:{settings.webhook_port}", flush=True)
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(webhook_url).path.lstrip("/"),
+        webhook_url=webhook_url,
+        secret_token=settings.webhook_secret_token(),
+        allowed_updates=Update.ALL_TYPES,
+        close_loop=False,
+    )
+
+
+def _webhook_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise argparse.ArgumentTypeError("must be an https:// URL that Telegram can reach")
+    return value
 
 
 def _run(arguments: argparse.Namespace) -> int:
     settings = load_settings()
+    if arguments.webhook and not settings.telegram_bot_token:
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN: required with --webhook")
     configure_logging("INFO" if settings.telegram_bot_token else "WARNING")
     with open_runtime(settings) as runtime:
         print("==> Preparing the database (migrations, directory content)", flush=True)
@@ -45,7 +68,7 @@ def _run(arguments: argparse.Namespace) -> int:
         try:
             with running_servers([action_server_spec(settings), rasa_server_spec(settings, model.path)]):
                 if settings.telegram_bot_token:
-                    _serve_telegram(runtime)
+                    _serve_telegram(runtime, arguments.webhook)
                 else:
                     ConsoleChat(runtime.dialogue).run()
         except KeyboardInterrupt:
@@ -68,6 +91,13 @@ def register(commands: Any) -> None:
         help="serve Yoldosh (Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat)",
         description="Migrate, load content, train if needed, start Rasa and the action server, then serve "
         "Telegram (TELEGRAM_BOT_TOKEN set) or a console chat. Ctrl-C stops every process it started.",
+    )
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        type=_webhook_url,
+        help="receive Telegram updates at this https URL (WEBHOOK_LISTEN:WEBHOOK_PORT behind your TLS proxy), "
+        "checking X-Telegram-Bot-Api-Secret-Token; default: long polling",
     )
     run.set_defaults(handler=_run)
     train = commands.add_parser(

@@ -13,7 +13,8 @@ from bot.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
-QUIT_WORDS = frozenset({"/quit", "/exit"})
+QUIT_WORDS = frozenset({"/quit"})
+CLEAR_SCREEN = "\033[H\033[2J\033[3J"  # home, clear the screen and the scrollback
 
 
 class ConsoleChat:
@@ -33,8 +34,14 @@ class ConsoleChat:
         """Print replies; number every button across them, starting at 1."""
         self._choices = []
         for reply in replies:
+            if reply.clear_chat:
+                self._write(CLEAR_SCREEN)
             self._write("")
-            self._write(reply.text)
+            if reply.text:
+                self._write(reply.text)
+            if reply.venue is not None:
+                venue = reply.venue
+                self._write(f"📍 {venue.title}, {venue.address} ({venue.latitude:.5f}, {venue.longitude:.5f})")
             for row in reply.buttons:
                 labels = []
                 for button in row:

@@ -13,12 +13,16 @@ SERVICES = "services"
 CATEGORY = "cat"
 COUNTRY = "country"
 PAGE = "page"
-PROVIDER = "prov"
 PRIVACY = "privacy"
 DELETE_ASK = "delete"
 DELETE_CONFIRM = "delete:yes"
 CHANGE_LANGUAGE = "language"
 CHANGE_COUNTRY = "countries"
+QUICK_EXIT = "exit"
+MAP = "map"
+NEARBY = "near"
+EMERGENCY = "sos"
+COUNSELOR = "counselor"
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,13 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "start": N_("Begin again and choose your language"),
     "help": N_("What Yoldosh can do"),
     "services": N_("Find schools, doctors, documents and other help"),
+    "book": N_("Book an appointment"),
+    "appointments": N_("Your appointments"),
+    "counselor": N_("Talk to a person"),
     "language": N_("Change language"),
     "privacy": N_("How your information is kept"),
     "delete_my_data": N_("Delete everything stored about you"),
+    "exit": N_("Quick exit: clear this chat from the screen"),
 }
 
 

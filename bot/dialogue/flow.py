@@ -9,16 +9,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue import callbacks as cb
-from bot.dialogue import screens
+from bot.dialogue import nearby_screens, screens
+from bot.dialogue import support_screens as support
+from bot.dialogue.media_screens import MediaKind, media_answer
 from bot.dialogue.payloads import PayloadTokens
 from bot.dialogue.replies import Reply, rows
 from bot.rasa.client import NluUnavailableError, RasaClient
 from services.content.schema import COUNTRY_CODES
 from services.directory.categories import CATEGORY_CODES
-from services.directory.service import find_providers
+from services.directory.nearby import find_nearest_providers
+from services.directory.service import ProviderNotFoundError, find_providers, get_provider_card
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES, match_locale
+from services.safety.scanner import scan_message
 from services.storage.database import transaction
+from services.trail import service as trail
 from services.users import service as users
 from services.users.pseudonyms import pseudonym_for
 from services.users.types import UserView
@@ -34,6 +39,12 @@ class Sender:
     external_id: str | int
     chat_id: int | None = None
     language_code: str | None = None
+
+
+def _is_bare_command(text: str) -> bool:
+    """A slash command with nothing after it carries no words of the user's own for the safety net."""
+    words = text.split()
+    return len(words) == 1 and words[0].startswith("/") and words[0][1:].replace("@", "").replace("_", "").isalnum()
 
 
 class Dialogue:
@@ -66,9 +77,9 @@ class Dialogue:
         locale = (user.locale if user else None) or match_locale(sender.language_code) or self._default_locale
         return Translator(locale)
 
-    def start(self, sender: Sender) -> list[Reply]:
+    def start(self, sender: Sender, user: UserView | None = None) -> list[Reply]:
         """First contact (or /start again): welcome and the language picker."""
-        user = self._user(sender)
+        user = user or self._user(sender)
         _ = self._translator(sender, user)
         preselected = (user.locale if user else None) or match_locale(sender.language_code)
         return [screens.language_picker(_, preselected)]
@@ -80,9 +91,14 @@ class Dialogue:
         user = self._user(sender)
         if data.startswith("/") and user is not None and user.has_consented:
             return self._converse(user, data)
-        if callback.action == cb.LANGUAGE:
-            return self._choose_language(sender, user, callback.args)
         _ = self._translator(sender, user)
+        match callback.action, callback.args:
+            case cb.LANGUAGE, _args:
+                return self._choose_language(sender, user, callback.args)
+            case cb.QUICK_EXIT, ():
+                return [support.quick_exit_line(_)]
+            case cb.EMERGENCY, ():
+                return [support.emergency(_, user.country_code if user else None)]
         consented = bool(user and user.has_consented)
         if user is None:
             return self.start(sender)
@@ -102,9 +118,15 @@ class Dialogue:
             case cb.CHANGE_LANGUAGE, ():
                 return [screens.language_picker(_, user.locale)]
             case cb.PRIVACY, ():
-                return [screens.privacy(_, self._retention_days, consented=consented)]
+                return [support.with_quick_exit(_, screens.privacy(_, self._retention_days, consented=consented))]
             case cb.DELETE_ASK, ():
-                return [screens.delete_confirm(_)]
+                return [support.with_quick_exit(_, screens.delete_confirm(_))]
+            case cb.COUNSELOR, ():
+                return [support.counselor_not_connected(_, user.country_code)]
+            case cb.MAP, (provider_id,):
+                return self._on_map(_, provider_id, consented=consented)
+            case cb.NEARBY, (category, latitude, longitude) if category in CATEGORY_CODES:
+                return self._nearby(_, latitude, longitude, category)
             case cb.DELETE_CONFIRM, ():
                 return self._delete(sender, _)
             case cb.CATEGORY, (category,) if category in CATEGORY_CODES:
@@ -122,13 +144,16 @@ class Dialogue:
         return [screens.expired_button(_, consented=consented)]
 
     def say(self, sender: Sender, text: str) -> list[Reply]:
-        """A text message or command."""
-        command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
-        if command == "/start" or command == "/language":
-            return self.start(sender)
+        """A text message or command; the safety net reads it before anything else does."""
         user = self._user(sender)
-        if user is None or user.locale is None:
-            return self.start(sender)
+        command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
+        urgent = [] if _is_bare_command(text) else self._urgent_help(sender, user, text)
+        if urgent:
+            return urgent
+        if command == "/exit":
+            return [support.quick_exit_line(self._translator(sender, user))]
+        if command == "/start" or command == "/language" or user is None or user.locale is None:
+            return self.start(sender, user)
         _ = self._translator(sender, user)
         consented = user.has_consented
         match command:
@@ -137,9 +162,15 @@ class Dialogue:
             case "/services":
                 return [screens.categories(_)]
             case "/privacy":
-                return [screens.privacy(_, self._retention_days, consented=consented)]
+                return [support.with_quick_exit(_, screens.privacy(_, self._retention_days, consented=consented))]
             case "/delete_my_data":
-                return [screens.delete_confirm(_)]
+                return [support.with_quick_exit(_, screens.delete_confirm(_))]
+            case "/book":
+                return [support.booking_by_phone(_)]
+            case "/appointments":
+                return [support.no_appointments_here(_)]
+            case "/counselor":
+                return [support.counselor_not_connected(_, user.country_code)]
             case None:
                 pass
             case _unknown:
@@ -165,12 +196,63 @@ class Dialogue:
             for message in messages
         ]
 
-    def unsupported(self, sender: Sender) -> list[Reply]:
-        """A sticker, photo, voice note, file or location that Yoldosh cannot read yet."""
+    def media(self, sender: Sender, kind: MediaKind, caption: str = "") -> list[Reply]:
+        """A voice note, picture, file, sticker or contact: a kind answer; a caption passes the safety net first."""
         user = self._user(sender)
-        return [
-            screens.unsupported_content(self._translator(sender, user), consented=bool(user and user.has_consented))
-        ]
+        urgent = self._urgent_help(sender, user, caption) if caption else []
+        if urgent:
+            return urgent
+        if user is None or user.locale is None:
+            return self.start(sender, user)
+        return [media_answer(self._translator(sender, user), kind, consented=user.has_consented)]
+
+    def location(self, sender: Sender, latitude: float, longitude: float) -> list[Reply]:
+        """A shared location: the nearest services, any kind; the location itself is not stored."""
+        user = self._user(sender)
+        if user is None or user.locale is None:
+            return self.start(sender, user)
+        return self._nearby(self._translator(sender, user), str(latitude), str(longitude), None)
+
+    def remember_messages(self, sender: Sender, message_ids: list[int]) -> bool:
+        """Store recent message ids for the quick exit; False when the sender has not consented (nothing stored)."""
+        with transaction(self._sessions) as session:
+            return trail.remember_messages(session, pseudonym=self._pseudonym(sender), message_ids=message_ids)
+
+    def take_recent_messages(self, sender: Sender) -> list[int]:
+        """The stored recent message ids of this sender, forgotten as they are returned."""
+        with transaction(self._sessions) as session:
+            return trail.take_recent_messages(session, pseudonym=self._pseudonym(sender))
+
+    def _urgent_help(self, sender: Sender, user: UserView | None, text: str) -> list[Reply]:
+        """Emergency numbers at once when the safety net finds danger, whatever else is going on."""
+        assessment = scan_message(text, lang=user.locale if user else None)
+        if not assessment.is_urgent:
+            return []
+        log.info("safety net: urgent message")
+        _ = self._translator(sender, user)
+        replies = [support.emergency(_, user.country_code if user else None)]
+        if user is None or user.locale is None:
+            replies.extend(self.start(sender, user))
+        return replies
+
+    def _on_map(self, _: Translator, provider_id: str, *, consented: bool) -> list[Reply]:
+        try:
+            with transaction(self._sessions) as session:
+                card = get_provider_card(session, provider_id=provider_id, locale=_.locale)
+        except ProviderNotFoundError:
+            return [screens.expired_button(_, consented=consented)]
+        return [nearby_screens.on_map(_, card)]
+
+    def _nearby(self, _: Translator, latitude: str, longitude: str, category: str | None) -> list[Reply]:
+        try:
+            lat, lon = float(latitude), float(longitude)
+        except ValueError:
+            return [screens.expired_button(_, consented=False)]
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return [screens.expired_button(_, consented=False)]
+        with transaction(self._sessions) as session:
+            results = find_nearest_providers(session, locale=_.locale, latitude=lat, longitude=lon, category=category)
+        return nearby_screens.nearby(_, results, lat, lon)
 
     def apology(self, sender: Sender) -> list[Reply]:
         """Something failed while handling this sender's update; works even when the database does not."""

@@ -20,11 +20,23 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place to show on a map (Telegram sends it as a venue message after the text)."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message from Yoldosh."""
+    """One message from Yoldosh; `clear_chat` asks the channel to remove the conversation before showing it."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    venue: Venue | None = None
+    clear_chat: bool = False
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""

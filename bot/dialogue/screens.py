@@ -9,7 +9,6 @@ from bot.dialogue.replies import Button, Reply, rows
 from services.directory.categories import CATEGORY_LABELS
 from services.directory.places import city_name, country_codes, country_name
 from services.directory.types import OpeningInterval, ProviderCard, ProviderPage
-from services.emergency.contacts import contacts_are_sample, emergency_contacts
 from services.i18n.catalogs import Translator
 from services.i18n.formatting import babel_locale, format_clock, format_number
 from services.i18n.locales import LANGUAGE_NAMES, PICKER_ORDER
@@ -60,9 +59,12 @@ def consent(_: Translator, retention_days: int) -> Reply:
     return Reply(text, rows(*buttons, per_row=2))
 
 
-def _menu_buttons(_: Translator, *, consented: bool) -> tuple[tuple[Button, ...], ...]:
+def menu_buttons(_: Translator, *, consented: bool) -> tuple[tuple[Button, ...], ...]:
+    """The main menu's buttons: services, a person, emergency numbers, language, privacy."""
     buttons = [
         Button(_("Find a service"), cb.SERVICES),
+        Button(_("Talk to a person"), cb.COUNSELOR),
+        Button(_("Emergency numbers"), cb.EMERGENCY),
         Button(_("Change language"), cb.CHANGE_LANGUAGE),
         Button(_("Privacy"), cb.PRIVACY),
     ]
@@ -77,7 +79,7 @@ def main_menu(_: Translator, *, consented: bool) -> Reply:
         "I can help you find schools, doctors, psychologists, help with documents, benefits, housing and work."
         " Choose what you need."
     )
-    return Reply(text, _menu_buttons(_, consented=consented))
+    return Reply(text, menu_buttons(_, consented=consented))
 
 
 def consent_declined(_: Translator) -> Reply:
@@ -88,7 +90,7 @@ def consent_declined(_: Translator) -> Reply:
             _("You can still look up services. To talk with me, accept the terms with /start at any time."),
         )
     )
-    return Reply(text, _menu_buttons(_, consented=False))
+    return Reply(text, menu_buttons(_, consented=False))
 
 
 def needs_consent(_: Translator) -> Reply:
@@ -164,7 +166,10 @@ def provider_page(
     if page.total == 0:
         text = _("I have no services of this kind in {country} yet.").format(country=country_name(country, _.locale))
         return [Reply(text, rows(Button(_("Other services"), cb.SERVICES), Button(_("Menu"), cb.MENU)))]
-    replies = [Reply(provider_card_text(_, card)) for card in page.cards]
+    replies = [
+        Reply(provider_card_text(_, card), rows(Button(_("Show on map"), cb.make(cb.MAP, card.id))))
+        for card in page.cards
+    ]
     shown_until = page.offset + len(page.cards)
     status = _("Shown {shown} of {total}.").format(
         shown=format_number(shown_until, _.locale), total=format_number(page.total, _.locale)
@@ -197,7 +202,7 @@ def privacy(_: Translator, retention_days: int, *, consented: bool) -> Reply:
             _("You can delete everything at any time with /delete_my_data."),
         )
     )
-    return Reply(text, _menu_buttons(_, consented=consented))
+    return Reply(text, menu_buttons(_, consented=consented))
 
 
 def delete_confirm(_: Translator) -> Reply:
@@ -219,23 +224,17 @@ def nothing_to_delete(_: Translator) -> Reply:
 def free_text_fallback(_: Translator, *, consented: bool) -> Reply:
     """Free text that no understanding service could take: keep the user moving with the menu."""
     text = _("I could not understand that message. Please choose from the menu below.")
-    return Reply(text, _menu_buttons(_, consented=consented))
+    return Reply(text, menu_buttons(_, consented=consented))
 
 
 def unknown_command(_: Translator, *, consented: bool) -> Reply:
     """A slash command Yoldosh does not know."""
-    return Reply(_("I do not know this command. Here is what I can do."), _menu_buttons(_, consented=consented))
+    return Reply(_("I do not know this command. Here is what I can do."), menu_buttons(_, consented=consented))
 
 
 def expired_button(_: Translator, *, consented: bool) -> Reply:
     """A button from an old message that no longer applies."""
-    return Reply(_("This button is no longer active. Here is the menu."), _menu_buttons(_, consented=consented))
-
-
-def unsupported_content(_: Translator, *, consented: bool) -> Reply:
-    """A sticker, photo, voice note or file: say kindly what Yoldosh can read."""
-    text = _("Thank you. For now I can read only text messages and buttons. Please write in words, or use the menu.")
-    return Reply(text, _menu_buttons(_, consented=consented))
+    return Reply(_("This button is no longer active. Here is the menu."), menu_buttons(_, consented=consented))
 
 
 def apology(_: Translator) -> Reply:
@@ -246,7 +245,7 @@ def apology(_: Translator) -> Reply:
 def rephrase(_: Translator) -> Reply:
     """The first time a message is not understood."""
     text = _("I did not quite understand. Could you say it in other words? You can also choose from the menu.")
-    return Reply(text, _menu_buttons(_, consented=True))
+    return Reply(text, menu_buttons(_, consented=True))
 
 
 def still_not_understood(_: Translator) -> Reply:
@@ -259,45 +258,7 @@ def still_not_understood(_: Translator) -> Reply:
 def nlu_unavailable(_: Translator) -> Reply:
     """The understanding service is down or slow: be honest and keep the menu working."""
     text = _("I cannot read free text right now, sorry. The menu below still works: you can find services with it.")
-    return Reply(text, _menu_buttons(_, consented=True))
-
-
-def _contact_lines(_: Translator, country: str | None) -> list[str]:
-    countries = (country,) if country else country_codes()
-    lines: list[str] = []
-    for code in countries:
-        if not country:
-            lines.append(country_name(code, _.locale) + ":")
-        lines.extend(f"{_(contact.label)}: {contact.number}" for contact in emergency_contacts(code))
-    if contacts_are_sample():
-        lines.append(_("Sample numbers: check them before relying on them."))
-    return lines
-
-
-def emergency(_: Translator, country: str | None) -> Reply:
-    """Emergency numbers first, in plain words: for someone who may be in danger right now."""
-    lines = [_("If you or someone near you is in danger right now, please call:"), *_contact_lines(_, country)]
-    lines.append(_("You are not alone. When you are safe, write to me and I will help you find support."))
-    return Reply("\n".join(lines))
-
-
-def counselor_not_connected(_: Translator, country: str | None) -> Reply:
-    """Until the counselor desk is connected: say so honestly and give numbers that work now."""
-    lines = [
-        _("Counselors are not connected to this chat yet. If you need to talk to someone now, please call:"),
-        *_contact_lines(_, country),
-    ]
-    return Reply("\n".join(lines), _menu_buttons(_, consented=True))
-
-
-def booking_by_phone(_: Translator) -> Reply:
-    """Until booking is built: say so and lead to the phone numbers in the directory."""
-    text = _(
-        "Booking through Yoldosh is not available yet. You can book by calling the service: choose the kind"
-        " of help to see addresses and phone numbers."
-    )
-    buttons = [Button(_(label), cb.make(cb.CATEGORY, code)) for code, label in CATEGORY_LABELS.items()]
-    return Reply(text, rows(*buttons, per_row=2))
+    return Reply(text, menu_buttons(_, consented=True))
 
 
 def none_in_city(_: Translator, country: str, city: str) -> Reply:

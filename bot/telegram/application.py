@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
 from bot.telegram import handlers
-from bot.telegram.context import DIALOGUE_KEY, YoldoshContext
+from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
+from bot.telegram.delivery import DeliveryLimiter
+from bot.telegram.quick_exit import RecentMessages
+from bot.telegram.updates import PerChatUpdateProcessor, UpdateLedger
 from services.config import Settings
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES
@@ -31,13 +37,31 @@ async def _register_commands(application: Application[Any, Any, Any, Any, Any, A
     await bot.set_my_commands(default)
 
 
-def build_application(settings: Settings, dialogue: Dialogue) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Telegram application for these settings, talking to TELEGRAM_API_BASE_URL."""
+# Dialogue turns (database, Rasa) run in threads; the default pool of min(32, cores + 4) would cap concurrency.
+TURN_THREADS = 64
+
+
+def build_application(
+    settings: Settings, dialogue: Dialogue, sessions: sessionmaker[Session], *, sole_poller: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Telegram application for these settings, talking to TELEGRAM_API_BASE_URL.
+
+    `sole_poller` (long polling: this process is the only consumer) lets a restart take back the updates it
+    was handling when it died; webhook workers share the ledger and leave that to the stale-claim timeout.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to serve Telegram")
     assert settings.default_locale in SUPPORTED_LOCALES
+    ledger = UpdateLedger(sessions)
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=TURN_THREADS, thread_name_prefix="yoldosh-turn")
+        )
+        if sole_poller:
+            released = await ledger.release_unfinished()
+            if released:
+                log.info("%d updates left unfinished by the previous run will be handled again", released)
         await _register_commands(application, settings.default_locale)
         log.info("Telegram commands registered for %d languages", len(COMMAND_LANGUAGES))
 
@@ -47,11 +71,13 @@ def build_application(settings: Settings, dialogue: Dialogue) -> Application[Any
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(DeliveryLimiter(overall_per_second=settings.telegram_messages_per_second))
+        .concurrent_updates(PerChatUpdateProcessor(ledger, settings.telegram_concurrent_updates))
         .context_types(ContextTypes(context=YoldoshContext))
         .post_init(post_init)
         .build()
     )
     application.bot_data[DIALOGUE_KEY] = dialogue
+    application.bot_data[RECENT_KEY] = RecentMessages()
     handlers.register(application)
     return application

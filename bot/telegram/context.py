@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.dialogue.flow import Dialogue
+from bot.dialogue.flow import Dialogue, Sender
+from bot.telegram.quick_exit import RecentMessages
 
 DIALOGUE_KEY = "dialogue"
+RECENT_KEY = "recent_messages"
 
 
 class YoldoshContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -22,3 +25,19 @@ class YoldoshContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
         """The process's dialogue engine."""
         dialogue: Dialogue = self.application.bot_data[DIALOGUE_KEY]
         return dialogue
+
+    @property
+    def recent_messages(self) -> RecentMessages:
+        """This process's memory of recent message ids, for people whose trail is not stored."""
+        recent: RecentMessages = self.application.bot_data[RECENT_KEY]
+        return recent
+
+    async def remember_trail(self, sender: Sender, chat_id: int, message_ids: list[int]) -> None:
+        """Keep message ids for the quick exit: stored for a consenting user, else in memory."""
+        if message_ids and not await asyncio.to_thread(self.dialogue.remember_messages, sender, message_ids):
+            self.recent_messages.add(chat_id, message_ids)
+
+    async def take_trail(self, sender: Sender, chat_id: int) -> list[int]:
+        """Every remembered message id of this chat, stored or in memory; forgets them."""
+        stored = await asyncio.to_thread(self.dialogue.take_recent_messages, sender)
+        return [*stored, *self.recent_messages.take(chat_id)]

@@ -11,13 +11,29 @@ from bot.dialogue.replies import Reply
 MAX_MESSAGE_LENGTH = 4096
 
 
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> str:
+    """The longest prefix of `text` whose UTF-16 length is at most `limit`."""
+    if utf16_length(text[:limit]) <= limit:
+        return text[:limit]
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if utf16_length(text[:middle]) <= limit else (low, middle - 1)
+    return text[:low]
+
+
 def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Cut text into pieces of at most `limit` characters, at paragraph, then line, then word boundaries."""
+    """Cut text into pieces of at most `limit` UTF-16 units, at paragraph, then line, then word boundaries."""
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+    while utf16_length(rest) > limit:
+        window = _prefix_within(rest, limit)
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or len(window)
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest or not pieces:

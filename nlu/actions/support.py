@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from bot.dialogue import screens
+from bot.dialogue import support_screens
 from bot.dialogue.replies import Reply
 from nlu.actions.conversation import ScreenAction, country_of
 from services.i18n.catalogs import Translator
@@ -16,7 +16,7 @@ class ActionCrisisSupport(ScreenAction):
     action_name = "action_crisis_support"
 
     def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
-        return [screens.emergency(_, country_of(tracker))]
+        return [support_screens.emergency(_, country_of(tracker))]
 
 
 class ActionRequestCounselor(ScreenAction):
@@ -25,7 +25,7 @@ class ActionRequestCounselor(ScreenAction):
     action_name = "action_request_counselor"
 
     def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
-        return [screens.counselor_not_connected(_, country_of(tracker))]
+        return [support_screens.counselor_not_connected(_, country_of(tracker))]
 
 
 class ActionBookingByPhone(ScreenAction):
@@ -34,4 +34,4 @@ class ActionBookingByPhone(ScreenAction):
     action_name = "action_booking_by_phone"
 
     def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
-        return [screens.booking_by_phone(_)]
+        return [support_screens.booking_by_phone(_)]

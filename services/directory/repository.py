@@ -61,3 +61,22 @@ def get_provider(session: Session, provider_id: str) -> Provider | None:
         .where(Provider.id == provider_id)
         .options(selectinload(Provider.texts), selectinload(Provider.opening_hours), selectinload(Provider.categories))
     ).one_or_none()
+
+
+def provider_positions(session: Session, *, category: str | None) -> list[tuple[str, float, float]]:
+    """(id, latitude, longitude) of every active provider, optionally of one category."""
+    query = _search(category, None, None).with_only_columns(Provider.id, Provider.latitude, Provider.longitude)
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def providers_with_ids(session: Session, provider_ids: Sequence[str]) -> list[Provider]:
+    """Active providers with these ids, texts, hours and categories loaded (order not kept)."""
+    return list(
+        session.scalars(
+            select(Provider)
+            .where(Provider.id.in_(provider_ids), Provider.active.is_(True))
+            .options(
+                selectinload(Provider.texts), selectinload(Provider.opening_hours), selectinload(Provider.categories)
+            )
+        )
+    )

@@ -103,7 +103,8 @@ def load_directory(session: Session, *, content: DirectoryContent) -> LoadReport
     return LoadReport(created=created, updated=updated, unchanged=unchanged, deactivated=len(stale))
 
 
-def _card(provider: Provider, locale: str) -> ProviderCard:
+def provider_card(provider: Provider, locale: str) -> ProviderCard:
+    """The card of a loaded provider in `locale` (English texts when that locale has none)."""
     texts = {text.locale: text for text in provider.texts}
     text = texts.get(locale) or texts["en"]
     return ProviderCard(
@@ -144,7 +145,7 @@ def find_providers(
     providers, total = repository.search_providers(
         session, category=category, country_code=country_code, city_code=city_code, limit=limit, offset=offset
     )
-    return ProviderPage(cards=tuple(_card(p, locale) for p in providers), total=total, offset=offset)
+    return ProviderPage(cards=tuple(provider_card(p, locale) for p in providers), total=total, offset=offset)
 
 
 def get_provider_card(session: Session, *, provider_id: str, locale: str) -> ProviderCard:
@@ -152,4 +153,4 @@ def get_provider_card(session: Session, *, provider_id: str, locale: str) -> Pro
     provider = repository.get_provider(session, provider_id)
     if provider is None or not provider.active:
         raise ProviderNotFoundError(provider_id)
-    return _card(provider, locale)
+    return provider_card(provider, locale)

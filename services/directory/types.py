@@ -55,3 +55,11 @@ class LoadReport:
     updated: int
     unchanged: int
     deactivated: int
+
+
+@dataclass(frozen=True)
+class NearbyProvider:
+    """A provider card with its distance from a shared location."""
+
+    card: ProviderCard
+    distance_km: float

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 
 @cache
@@ -37,3 +38,12 @@ def format_moment(moment: datetime, locale: str, timezone: str) -> str:
 def format_number(number: float, locale: str) -> str:
     """A number with the locale's separators."""
     return format_decimal(number, locale=babel_locale(locale))
+
+
+def format_distance(kilometres: float, locale: str) -> str:
+    """A distance in the locale's short unit style: metres under 1 km, else kilometres to one decimal."""
+    if kilometres < 1:
+        metres = max(10, round(kilometres * 1000, -1))
+        return format_unit(metres, "length-meter", length="short", locale=babel_locale(locale))
+    rounded = round(kilometres, 1) if kilometres < 10 else round(kilometres)
+    return format_unit(rounded, "length-kilometer", length="short", locale=babel_locale(locale))

@@ -21,7 +21,9 @@ def _enable_sqlite_integrity(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes, fails at once with
+    # "database is locked" when another writer got in between (busy_timeout cannot help it upgrade its snapshot).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_database_engine(database_url: str, **options: Any) -> Engine:

@@ -4,8 +4,10 @@ from services.audit.models import AuditEntry
 from services.booking.models import Appointment
 from services.directory.models import OpeningHours, Provider, ProviderText, ServiceCategory
 from services.escalation.models import CaseMessage, Counselor, EscalationCase
+from services.inbox.models import InboundUpdate
 from services.outbox.models import OutboxMessage
 from services.storage.base import Base
+from services.trail.models import TrailMessage
 from services.users.models import User
 
 __all__ = [
@@ -15,10 +17,12 @@ __all__ = [
     "CaseMessage",
     "Counselor",
     "EscalationCase",
+    "InboundUpdate",
     "OpeningHours",
     "OutboxMessage",
     "Provider",
     "ProviderText",
     "ServiceCategory",
+    "TrailMessage",
     "User",
 ]
