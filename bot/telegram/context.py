@@ -28,16 +28,17 @@ class YoldoshContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
 
     @property
     def recent_messages(self) -> RecentMessages:
-        """This process's memory of recent message ids, for people whose trail is not stored."""
+        """This process's memory of recent message ids (the only trail of people who have not consented)."""
         recent: RecentMessages = self.application.bot_data[RECENT_KEY]
         return recent
 
     async def remember_trail(self, sender: Sender, chat_id: int, message_ids: list[int]) -> None:
-        """Keep message ids for the quick exit: stored for a consenting user, else in memory."""
-        if message_ids and not await asyncio.to_thread(self.dialogue.remember_messages, sender, message_ids):
+        """Keep message ids for the quick exit: in memory always, and stored for a consenting user (restarts)."""
+        if message_ids:
             self.recent_messages.add(chat_id, message_ids)
+            await asyncio.to_thread(self.dialogue.remember_messages, sender, message_ids)
 
     async def take_trail(self, sender: Sender, chat_id: int) -> list[int]:
         """Every remembered message id of this chat, stored or in memory; forgets them."""
         stored = await asyncio.to_thread(self.dialogue.take_recent_messages, sender)
-        return [*stored, *self.recent_messages.take(chat_id)]
+        return sorted({*stored, *self.recent_messages.take(chat_id)})

@@ -13,13 +13,13 @@ from telegram.error import BadRequest
 log = logging.getLogger(__name__)
 
 DELETABLE_FOR_SECONDS = 48 * 3600
-KEEP_PER_CHAT = 300
-KEEP_CHATS = 20_000
+KEEP_PER_CHAT = 100
+KEEP_CHATS = 5_000  # the least recently active chats are forgotten first
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 
 
 class RecentMessages:
-    """Recent message ids per chat, in this process's memory: the trail of people who have not consented."""
+    """Recent message ids per chat in this process's memory, bounded; the stored trail covers restarts."""
 
     def __init__(self, per_chat: int = KEEP_PER_CHAT, chats: int = KEEP_CHATS) -> None:
         self._per_chat = per_chat
