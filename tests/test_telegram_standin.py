@@ -289,6 +289,14 @@ async def test_per_chat_flood_limit_answers_429(api: BotApiStandIn, bot: Bot, us
     api.assert_no_errors(allow_rate_limits=True)
 
 
+async def test_a_chats_first_message_is_within_a_one_message_burst(
+    api: BotApiStandIn, bot: Bot, user: TelegramUser
+) -> None:
+    api.limit_per_chat(per_second=1, burst=1)
+    await bot.send_message(user.user_id, "first")
+    api.assert_no_errors()
+
+
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_overall_flood_limit_answers_429(api: BotApiStandIn, bot: Bot, user: TelegramUser) -> None:
     api.known_chat(9002)

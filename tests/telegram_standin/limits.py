@@ -23,8 +23,9 @@ class TokenBucket:
 
     def wait(self, now: float) -> float:
         """Seconds until one request is allowed (0 when it is allowed now)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        # A bucket made after `now` was read (a chat's first request) must not lose the moment in between.
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.stamp) * self.rate)
+        self.stamp = max(now, self.stamp)
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
