@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from services.storage.database import create_database_engine
 from services.storage.migrate import current_revision, head_revision, upgrade_database
 from services.storage.models import Base
 from tests.conftest import scratch_postgres_url
+
+AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -78,3 +81,46 @@ def test_upgrade_twice_changes_nothing(blank_sqlite: Engine) -> None:
     before = _schema(blank_sqlite)
     upgrade_database(blank_sqlite)
     assert _schema(blank_sqlite) == before
+
+
+@pytest.mark.parametrize("backend", ["blank_sqlite", "blank_postgres"])
+def test_revision_0003_keeps_users_appointments_and_outbox(backend: str, request: pytest.FixtureRequest) -> None:
+    engine: Engine = request.getfixturevalue(backend)
+    upgrade_database(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO providers (id, country_code, region_code, city_code, latitude, longitude, phone, timezone,"
+                " languages, is_free, women_staff, child_friendly, step_free, slot_minutes, slot_capacity, is_sample,"
+                " active, content_hash, updated_at) VALUES ('p', 'UZ', 'r', 'c', 41, 69, '+998 71 000 00 00',"
+                " 'Asia/Tashkent', '[]', true, true, true, true, 30, 2, true, true, 'x', :at)"
+            ),
+            {"at": AT},
+        )
+        connection.execute(
+            text("INSERT INTO users (id, pseudonym, created_at, last_seen_at) VALUES (7, 'u7', :at, :at)"), {"at": AT}
+        )
+        for key in ("a", "b"):
+            connection.execute(
+                text(
+                    "INSERT INTO appointments (user_id, provider_id, starts_at, ends_at, status, idempotency_key,"
+                    " created_at) VALUES (7, 'p', :at, :at, 'booked', :key, :at)"
+                ),
+                {"at": AT, "key": key},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (kind, user_id, payload, due_at, status, dedupe_key, attempts, created_at)"
+                " VALUES ('k', 7, '{}', :at, 'pending', 'd', 0, :at)"
+            ),
+            {"at": AT},
+        )
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        counts = [
+            connection.scalar(text(f"SELECT COUNT(*) FROM {table}"))
+            for table in ("users", "appointments", "outbox", "slot_seats")
+        ]
+        consent = connection.scalar(text("SELECT follow_up_consent FROM users"))
+        seats = sorted(connection.execute(text("SELECT seat_number FROM slot_seats")).scalars())
+    assert counts == [1, 2, 1, 2] and not consent and seats == [1, 2]

@@ -64,6 +64,18 @@ def test_declining_forgets_the_chat(session: Session) -> None:
     assert stored is not None and stored.chat_id is None and stored.locale == "uz"
 
 
+def test_follow_up_consent_needs_consent_and_is_forgotten_on_declining(session: Session) -> None:
+    stranger = make_user(session, telegram_id=47, consented=False)
+    with pytest.raises(users.ConsentRequiredError):
+        users.set_follow_up_consent(session, pseudonym=stranger.pseudonym, agreed=True)
+    assert users.set_follow_up_consent(session, pseudonym=stranger.pseudonym, agreed=False).follow_up_consent is False
+    user = make_user(session, telegram_id=48)
+    assert user.follow_up_consent is False
+    assert users.set_follow_up_consent(session, pseudonym=user.pseudonym, agreed=True).follow_up_consent is True
+    assert users.find_user(session, pseudonym=user.pseudonym).follow_up_consent is True  # type: ignore[union-attr]
+    assert users.decline_consent(session, pseudonym=user.pseudonym).follow_up_consent is False
+
+
 def test_consent_for_unknown_user_is_an_error(session: Session) -> None:
     with pytest.raises(users.UnknownUserError):
         users.give_consent(session, pseudonym="0" * 64)

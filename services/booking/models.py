@@ -1,11 +1,11 @@
-"""ORM model of an appointment at a provider (services layer)."""
+"""ORM models of appointments and the seats they hold in a slot (services layer)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.storage.base import Base, UTCDateTime, utcnow
@@ -38,3 +38,24 @@ class Appointment(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The appointment this one replaced when the user rescheduled (that one is cancelled).
+    rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_appointments_provider_id_starts_at", "provider_id", "starts_at"),)
+
+
+class SlotSeat(Base):
+    """One of the `slot_capacity` seats of a slot, held by one live appointment (see `repository.take_seat`).
+
+    The primary key (provider, start, seat number) is what keeps a slot from being overbooked: two bookings can
+    never hold the same seat, and no seat number above the capacity is ever inserted.
+    """
+
+    __tablename__ = "slot_seats"
+
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    seat_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), unique=True)
+
+    __table_args__ = (CheckConstraint("seat_number >= 1", name="seat_number_positive"),)

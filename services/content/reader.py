@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from services.content.schema import COUNTRY_TIMEZONES, PlacesFile, ProviderEntry, ProviderFile
+from services.content.schema import COUNTRY_TIMEZONES, HolidaysFile, PlacesFile, ProviderEntry, ProviderFile
 from services.paths import DIRECTORY_DIR, PROJECT_ROOT
 
 PHONE_PREFIXES = {"UZ": "+998", "KZ": "+7", "KG": "+996", "TJ": "+992"}
@@ -41,9 +41,10 @@ class SourcedProvider:
 
 @dataclass
 class DirectoryContent:
-    """The parsed directory: places and providers by country, plus any problems found."""
+    """The parsed directory: places, public holidays and providers by country, plus any problems found."""
 
     places: PlacesFile | None = None
+    holidays: HolidaysFile | None = None
     providers: list[SourcedProvider] = field(default_factory=list)
     problems: list[ContentProblem] = field(default_factory=list)
 
@@ -127,10 +128,18 @@ def read_places(directory: Path, problems: list[ContentProblem]) -> PlacesFile |
     return None if raw is None else _validate(PlacesFile, raw, display_path(path), problems)
 
 
+def read_holidays(directory: Path, problems: list[ContentProblem]) -> HolidaysFile | None:
+    """Parse holidays.yml alone (each country's public holidays); problems are appended to `problems`."""
+    path = directory / "holidays.yml"
+    raw = _load_yaml(path, display_path(path), problems)
+    return None if raw is None else _validate(HolidaysFile, raw, display_path(path), problems)
+
+
 def read_directory(directory: Path = DIRECTORY_DIR) -> DirectoryContent:
-    """Parse places.yml and providers/*.yml under `directory`, collecting every problem."""
+    """Parse places.yml, holidays.yml and providers/*.yml under `directory`, collecting every problem."""
     content = DirectoryContent()
     content.places = read_places(directory, content.problems)
+    content.holidays = read_holidays(directory, content.problems)
     provider_files = sorted((directory / "providers").glob("*.yml"))
     if not provider_files:
         content.problems.append(ContentProblem(display_path(directory / "providers"), "", "", "no *.yml"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,6 +106,7 @@ class ProviderEntry(Strict):
     hours: dict[Literal[WEEKDAYS], list[str]]  # type: ignore[valid-type]
     slot_minutes: int = Field(default=30, ge=5, le=480)
     slot_capacity: int = Field(default=1, ge=1, le=100)
+    closed_on: list[date] = Field(default_factory=list)
     telegram_chat_id: int | None = None
 
     @field_validator("name", "address")
@@ -147,6 +148,14 @@ class ProviderEntry(Strict):
                 if next_opens < closes:
                     raise ValueError(f"{day}: intervals overlap")
         return value
+
+    @field_validator("closed_on")
+    @classmethod
+    def _closed_on(cls, value: list[date]) -> list[date]:
+        repeated = sorted({day.isoformat() for day in value if value.count(day) > 1})
+        if repeated:
+            raise ValueError(f"listed twice: {', '.join(repeated)}")
+        return sorted(value)
 
 
 class ProviderFile(Strict):
@@ -200,3 +209,28 @@ class PlacesFile(Strict):
     sample: bool
     notice: str = Field(min_length=20)
     countries: dict[Literal[COUNTRY_CODES], Country]  # type: ignore[valid-type]
+
+
+class Holiday(Strict):
+    """A public holiday: the date and an English name for the people who maintain the file."""
+
+    date: date
+    name: str = Field(min_length=3, max_length=120)
+
+
+class HolidaysFile(Strict):
+    """holidays.yml: each country's public holidays, on which its providers are closed."""
+
+    sample: bool
+    notice: str = Field(min_length=20)
+    countries: dict[Literal[COUNTRY_CODES], list[Holiday]]  # type: ignore[valid-type]
+
+    @field_validator("countries")
+    @classmethod
+    def _no_repeats(cls, value: dict[str, list[Holiday]]) -> dict[str, list[Holiday]]:
+        for country, holidays in value.items():
+            days = [holiday.date for holiday in holidays]
+            repeated = sorted({day.isoformat() for day in days if days.count(day) > 1})
+            if repeated:
+                raise ValueError(f"{country}: listed twice: {', '.join(repeated)}")
+        return value

@@ -1,8 +1,8 @@
-"""ORM models of the service directory: categories, providers, per-locale texts, hours (services layer)."""
+"""ORM models of the service directory: categories, providers, texts, hours, closed days, holidays (services layer)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -68,6 +69,7 @@ class Provider(Base):
     categories: Mapped[list[ServiceCategory]] = relationship(secondary=provider_categories)
     texts: Mapped[list[ProviderText]] = relationship(back_populates="provider", cascade="all, delete-orphan")
     opening_hours: Mapped[list[OpeningHours]] = relationship(back_populates="provider", cascade="all, delete-orphan")
+    closed_days: Mapped[list[ProviderClosedDay]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint("slot_minutes BETWEEN 5 AND 480", name="slot_minutes_range"),
@@ -106,3 +108,22 @@ class OpeningHours(Base):
         CheckConstraint("opens < closes", name="opens_before_closes"),
         UniqueConstraint("provider_id", "weekday", "opens", name="uq_opening_hours_interval"),
     )
+
+
+class ProviderClosedDay(Base):
+    """A date (provider's local calendar) on which one provider takes no bookings, besides public holidays."""
+
+    __tablename__ = "provider_closed_days"
+
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class PublicHoliday(Base):
+    """A public holiday of one country: every provider there is closed for booking that day."""
+
+    __tablename__ = "public_holidays"
+
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from services.directory.models import Provider, ServiceCategory, provider_categories
+from services.directory.models import Provider, PublicHoliday, ServiceCategory, provider_categories
 
 
 def providers_by_id(session: Session) -> dict[str, Provider]:
@@ -18,6 +19,11 @@ def providers_by_id(session: Session) -> dict[str, Provider]:
 def categories_by_code(session: Session) -> dict[str, ServiceCategory]:
     """Every category by code."""
     return {category.code: category for category in session.scalars(select(ServiceCategory))}
+
+
+def public_holidays(session: Session) -> dict[tuple[str, date], PublicHoliday]:
+    """Every stored public holiday by (country, day)."""
+    return {(holiday.country_code, holiday.day): holiday for holiday in session.scalars(select(PublicHoliday))}
 
 
 def _search(category: str | None, country_code: str | None, city_code: str | None) -> Select[Provider]:

@@ -8,10 +8,17 @@ import json
 from sqlalchemy.orm import Session
 
 from services.content.reader import DirectoryContent, SourcedProvider
-from services.content.schema import WEEKDAYS, parse_interval
+from services.content.schema import WEEKDAYS, HolidaysFile, parse_interval
 from services.directory import repository
 from services.directory.categories import CATEGORY_CODES
-from services.directory.models import OpeningHours, Provider, ProviderText, ServiceCategory
+from services.directory.models import (
+    OpeningHours,
+    Provider,
+    ProviderClosedDay,
+    ProviderText,
+    PublicHoliday,
+    ServiceCategory,
+)
 from services.directory.texts import complete_texts
 from services.directory.types import LoadReport, OpeningInterval, ProviderCard, ProviderPage
 
@@ -59,6 +66,7 @@ def _apply(provider: Provider, sourced: SourcedProvider, categories: dict[str, S
         for day, spans in entry.hours.items()
         for opens, closes in (parse_interval(span) for span in spans)
     ]
+    provider.closed_days = [ProviderClosedDay(day=day) for day in entry.closed_on]
 
 
 def _ensure_categories(session: Session) -> dict[str, ServiceCategory]:
@@ -72,10 +80,34 @@ def _ensure_categories(session: Session) -> dict[str, ServiceCategory]:
     return categories
 
 
+def _load_holidays(session: Session, holidays: HolidaysFile | None) -> int:
+    """Make the stored public holidays equal to the file's; returns how many rows were added, renamed or removed."""
+    wanted = {
+        (country, holiday.date): holiday.name
+        for country, listed in (holidays.countries.items() if holidays else ())
+        for holiday in listed
+    }
+    stored = repository.public_holidays(session)
+    changed = 0
+    for key, holiday in stored.items():
+        if key not in wanted:
+            session.delete(holiday)
+            changed += 1
+        elif holiday.name != wanted[key]:
+            holiday.name = wanted[key]
+            changed += 1
+    for (country, day), name in wanted.items():
+        if (country, day) not in stored:
+            session.add(PublicHoliday(country_code=country, day=day, name=name))
+            changed += 1
+    return changed
+
+
 def load_directory(session: Session, *, content: DirectoryContent) -> LoadReport:
-    """Upsert every provider from checked content; providers no longer listed are deactivated, never deleted."""
+    """Upsert every provider and public holiday from checked content; unlisted providers are deactivated."""
     if content.problems:
         raise InvalidContentError(f"{len(content.problems)} problem(s); run `yoldosh content check`")
+    holidays_changed = _load_holidays(session, content.holidays)
     categories = _ensure_categories(session)
     existing = repository.providers_by_id(session)
     created = updated = unchanged = 0
@@ -93,6 +125,7 @@ def load_directory(session: Session, *, content: DirectoryContent) -> LoadReport
             # Delete the old rows first: the unit of work would otherwise insert the new ones before deleting.
             provider.texts.clear()
             provider.opening_hours.clear()
+            provider.closed_days.clear()
             session.flush()
         _apply(provider, sourced, categories)
     listed = {sourced.entry.id for sourced in content.providers}
@@ -100,7 +133,13 @@ def load_directory(session: Session, *, content: DirectoryContent) -> LoadReport
     for provider in stale:
         provider.active = False
     session.flush()
-    return LoadReport(created=created, updated=updated, unchanged=unchanged, deactivated=len(stale))
+    return LoadReport(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        deactivated=len(stale),
+        holidays_changed=holidays_changed,
+    )
 
 
 def provider_card(provider: Provider, locale: str) -> ProviderCard:

@@ -55,6 +55,7 @@ class LoadReport:
     updated: int
     unchanged: int
     deactivated: int
+    holidays_changed: int = 0
 
 
 @dataclass(frozen=True)

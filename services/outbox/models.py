@@ -13,11 +13,13 @@ from services.storage.base import Base, UTCDateTime, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
-    """Delivery state of an outbox entry."""
+    """Delivery state of an outbox entry: pending → claimed → sent, or back to pending to retry, or failed."""
 
     PENDING = "pending"
+    CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class OutboxMessage(Base):
@@ -40,3 +42,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which worker holds the entry and since when; a claim older than the stale limit is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,8 +1,15 @@
 """Imports every domain's ORM models so the metadata is complete (services layer, for Alembic and tests)."""
 
 from services.audit.models import AuditEntry
-from services.booking.models import Appointment
-from services.directory.models import OpeningHours, Provider, ProviderText, ServiceCategory
+from services.booking.models import Appointment, SlotSeat
+from services.directory.models import (
+    OpeningHours,
+    Provider,
+    ProviderClosedDay,
+    ProviderText,
+    PublicHoliday,
+    ServiceCategory,
+)
 from services.escalation.models import CaseMessage, Counselor, EscalationCase
 from services.inbox.models import InboundUpdate
 from services.outbox.models import OutboxMessage
@@ -21,8 +28,11 @@ __all__ = [
     "OpeningHours",
     "OutboxMessage",
     "Provider",
+    "ProviderClosedDay",
     "ProviderText",
+    "PublicHoliday",
     "ServiceCategory",
+    "SlotSeat",
     "TrailMessage",
     "User",
 ]

@@ -19,6 +19,10 @@ class UnsupportedLocaleError(ValueError):
     """The locale is not one of the seven Yoldosh speaks."""
 
 
+class ConsentRequiredError(PermissionError):
+    """The user has not accepted the terms, so nothing beyond the language choice may be stored."""
+
+
 def _view(user: User) -> UserView:
     return UserView(
         id=user.id,
@@ -27,6 +31,7 @@ def _view(user: User) -> UserView:
         country_code=user.country_code,
         consent_at=user.consent_at,
         consent_version=user.consent_version,
+        follow_up_consent=user.follow_up_consent,
     )
 
 
@@ -73,6 +78,17 @@ def decline_consent(session: Session, *, pseudonym: str) -> UserView:
     user.consent_at = None
     user.consent_version = None
     user.chat_id = None
+    user.follow_up_consent = False
+    session.flush()
+    return _view(user)
+
+
+def set_follow_up_consent(session: Session, *, pseudonym: str, agreed: bool) -> UserView:
+    """Record whether a counselor may follow up (e.g. after a missed appointment); agreeing needs consent first."""
+    user = _require(session, pseudonym)
+    if agreed and user.consent_at is None:
+        raise ConsentRequiredError("follow-up needs consent to the terms first")
+    user.follow_up_consent = agreed
     session.flush()
     return _view(user)
 

@@ -18,6 +18,7 @@ class UserView:
     country_code: str | None
     consent_at: datetime | None
     consent_version: str | None
+    follow_up_consent: bool = False
 
     @property
     def has_consented(self) -> bool:
