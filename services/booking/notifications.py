@@ -1,0 +1,91 @@
+"""Outbox entries caused by bookings (services layer): reminders, provider notices, counselor follow-ups.
+
+Written in the booking's own transaction. Payloads hold ids and a locale only: the delivery transport renders the
+text from the catalogs and reads the appointment (`get_appointment`) to skip one cancelled meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.outbox.service import cancel_messages, enqueue_message
+
+REMINDER = "appointment_reminder"
+PROVIDER_BOOKED = "provider_booking_created"
+PROVIDER_CANCELLED = "provider_booking_cancelled"
+COUNSELOR_FOLLOW_UP = "counselor_follow_up"
+REMINDER_LEADS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
+
+
+def reminder_key(appointment_id: int, lead: str) -> str:
+    """The dedupe key of one reminder, e.g. `reminder:42:24h`."""
+    return f"reminder:{appointment_id}:{lead}"
+
+
+def queue_reminders(
+    session: Session,
+    *,
+    appointment_id: int,
+    user_id: int,
+    provider_id: str,
+    starts_at: datetime,
+    locale: str | None,
+    now: datetime,
+) -> int:
+    """Queue the 24-hour and 2-hour reminders, leaving out any whose time has passed; returns how many."""
+    queued = 0
+    for lead, before in REMINDER_LEADS:
+        due_at = starts_at - before
+        if due_at <= now:
+            continue
+        payload = {"appointment_id": appointment_id, "provider_id": provider_id, "locale": locale, "lead": lead}
+        queued += enqueue_message(
+            session,
+            kind=REMINDER,
+            user_id=user_id,
+            payload=payload,
+            due_at=due_at,
+            dedupe_key=reminder_key(appointment_id, lead),
+            now=now,
+        )
+    return queued
+
+
+def cancel_reminders(session: Session, *, appointment_id: int) -> int:
+    """Cancel the appointment's reminders not yet delivered; returns how many."""
+    return cancel_messages(session, dedupe_keys=[reminder_key(appointment_id, lead) for lead, _ in REMINDER_LEADS])
+
+
+def notify_provider(
+    session: Session, *, kind: str, appointment_id: int, provider_id: str, has_chat: bool, now: datetime
+) -> None:
+    """Tell a provider that has a Telegram chat about a new or cancelled booking (ids only, due now)."""
+    if not has_chat:
+        return
+    event = "booked" if kind == PROVIDER_BOOKED else "cancelled"
+    enqueue_message(
+        session,
+        kind=kind,
+        user_id=None,
+        payload={"appointment_id": appointment_id, "provider_id": provider_id},
+        due_at=now,
+        dedupe_key=f"provider:{appointment_id}:{event}",
+        now=now,
+    )
+
+
+def queue_follow_up(
+    session: Session, *, appointment_id: int, user_id: int, provider_id: str, locale: str | None, now: datetime
+) -> bool:
+    """Ask the counselors to follow up a missed appointment (only called when the user agreed to it)."""
+    return enqueue_message(
+        session,
+        kind=COUNSELOR_FOLLOW_UP,
+        user_id=user_id,
+        payload={"appointment_id": appointment_id, "provider_id": provider_id, "locale": locale},
+        due_at=now,
+        dedupe_key=f"follow_up:{appointment_id}",
+        now=now,
+    )

@@ -1,0 +1,488 @@
+"""Booking (services layer): free slots, book, list, cancel, reschedule, and mark a visit missed.
+
+A slot's capacity is held by the database, not by a read-then-write check: each live appointment holds one row
+of `slot_seats`, whose primary key (provider, start, seat number) admits seat numbers 1..capacity only once each
+(`repository.take_seat` explains why this holds on PostgreSQL and SQLite alike). Booking inserts the appointment
+and takes a seat inside one savepoint, so a full slot leaves nothing behind; cancelling deletes the seat;
+rescheduling takes the new seat before it frees the old one, in the caller's one transaction. A repeated
+idempotency key returns the appointment it made. Nothing here logs notes or identities; callers commit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.booking import notifications, repository
+from services.booking.models import Appointment, AppointmentStatus
+from services.booking.slots import day_slot_starts, is_open_on, iter_slots, local_day_bounds, local_today
+from services.booking.types import AppointmentView, Schedule, Slot, StateProblem, UnavailableReason
+from services.directory.models import Provider
+from services.directory.service import ProviderNotFoundError
+from services.users.models import User
+from services.users.repository import find_by_pseudonym
+from services.users.service import ConsentRequiredError, UnknownUserError
+
+BOOKING_HORIZON_DAYS = 56
+ALTERNATIVES = 3
+NOTE_MAX_LENGTH = 500
+
+__all__ = [
+    "ConsentRequiredError",
+    "ProviderNotFoundError",
+    "UnknownUserError",
+    "available_slots",
+    "book_slot",
+    "cancel_appointment",
+    "get_appointment",
+    "list_appointments",
+    "mark_missed",
+    "reschedule_appointment",
+]
+
+
+class SlotUnavailableError(Exception):
+    """The slot cannot be booked; `alternatives` are the next free slots of the same provider (may be empty)."""
+
+    def __init__(self, reason: UnavailableReason, alternatives: tuple[Slot, ...]) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.alternatives = alternatives
+
+
+class AppointmentNotFoundError(LookupError):
+    """No such appointment for this user."""
+
+
+class AppointmentStateError(Exception):
+    """The appointment's state does not allow this change (`problem` says why)."""
+
+    def __init__(self, problem: StateProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+class IdempotencyKeyReusedError(ValueError):
+    """This idempotency key already made a different booking."""
+
+
+class NoteTooLongError(ValueError):
+    """The note is longer than NOTE_MAX_LENGTH characters."""
+
+
+class _SlotFull(Exception):
+    """Internal: every seat is held; raised inside the savepoint to roll it back."""
+
+
+def visit_code(*, provider_id: str, pseudonym: str) -> str:
+    """A short code a provider sees instead of a person: derived from the pseudonym, different per provider."""
+    digest = hashlib.sha256(f"visit:{provider_id}:{pseudonym}".encode()).digest()
+    code = base64.b32encode(digest).decode("ascii")[:6]
+    return f"{code[:3]}-{code[3:]}"
+
+
+def _aware(*values: datetime) -> None:
+    if any(value.tzinfo is None for value in values):
+        raise ValueError("naive datetimes are not accepted; pass aware UTC datetimes")
+
+
+def _clean_note(note: str | None) -> str | None:
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX_LENGTH:
+        raise NoteTooLongError(f"at most {NOTE_MAX_LENGTH} characters")
+    return text or None
+
+
+def _view(appointment: Appointment, timezone: str, pseudonym: str) -> AppointmentView:
+    return AppointmentView(
+        id=appointment.id,
+        provider_id=appointment.provider_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        timezone=timezone,
+        status=appointment.status,
+        note=appointment.note,
+        visit_code=visit_code(provider_id=appointment.provider_id, pseudonym=pseudonym),
+        created_at=appointment.created_at,
+        cancelled_at=appointment.cancelled_at,
+        rescheduled_from_id=appointment.rescheduled_from_id,
+    )
+
+
+def _user(session: Session, pseudonym: str, *, consenting: bool) -> User:
+    user = find_by_pseudonym(session, pseudonym)
+    if user is None:
+        raise UnknownUserError("no user with this pseudonym")
+    if consenting and user.consent_at is None:
+        raise ConsentRequiredError("booking needs consent to the terms first")
+    return user
+
+
+def _own(session: Session, user: User, appointment_id: int) -> Appointment:
+    appointment = repository.appointment(session, appointment_id)
+    if appointment is None or appointment.user_id != user.id:
+        raise AppointmentNotFoundError(appointment_id)
+    return appointment
+
+
+def _schedule(session: Session, provider_id: str, now: datetime) -> tuple[Provider, Schedule]:
+    provider = repository.active_provider(session, provider_id)
+    if provider is None:
+        raise ProviderNotFoundError(provider_id)
+    today = now.astimezone(UTC).date()
+    closed = repository.closed_dates(
+        session,
+        provider_id=provider.id,
+        country_code=provider.country_code,
+        first=today - timedelta(days=1),
+        last=today + timedelta(days=BOOKING_HORIZON_DAYS + 1),
+    )
+    schedule = Schedule(
+        provider_id=provider.id,
+        country_code=provider.country_code,
+        timezone=provider.timezone,
+        slot_minutes=provider.slot_minutes,
+        capacity=provider.slot_capacity,
+        hours=tuple((hours.weekday, hours.opens, hours.closes) for hours in provider.opening_hours),
+        closed=frozenset(closed),
+    )
+    return provider, schedule
+
+
+def _horizon_end(schedule: Schedule, now: datetime) -> datetime:
+    """The end of the last local day that can be booked (BOOKING_HORIZON_DAYS from the provider's today)."""
+    last = local_today(schedule, now) + timedelta(days=BOOKING_HORIZON_DAYS - 1)
+    return local_day_bounds(schedule.timezone, last)[1]
+
+
+def _slots(session: Session, schedule: Schedule, *, start: datetime, until: datetime, now: datetime) -> list[Slot]:
+    """Free slots starting in [start, until) and after `now`, in time order."""
+    start = max(start, now)
+    if start >= until:
+        return []
+    first_day = local_today(schedule, start)
+    taken = repository.seats_taken(session, provider_id=schedule.provider_id, start=start, end=until)
+    days = (until - local_day_bounds(schedule.timezone, first_day)[0]).days + 1
+    return [
+        slot
+        for slot in iter_slots(schedule, first=first_day, days=days, now=now, taken=taken)
+        if start <= slot.starts_at < until
+    ]
+
+
+def _alternatives(session: Session, schedule: Schedule, *, after: datetime, now: datetime) -> tuple[Slot, ...]:
+    """The next free slots after `after` (and after now), searching a week at a time up to the horizon."""
+    horizon = _horizon_end(schedule, now)
+    since = max(after, now)
+    found: list[Slot] = []
+    window_start = since
+    while window_start < horizon and len(found) < ALTERNATIVES:
+        window_end = min(window_start + timedelta(days=7), horizon)
+        found += _slots(session, schedule, start=window_start, until=window_end, now=since)
+        window_start = window_end
+    return tuple(found[:ALTERNATIVES])
+
+
+def _refusal(schedule: Schedule, starts_at: datetime, now: datetime) -> UnavailableReason | None:
+    if starts_at <= now:
+        return UnavailableReason.PAST
+    if starts_at >= _horizon_end(schedule, now):
+        return UnavailableReason.TOO_FAR
+    day = local_today(schedule, starts_at)
+    if not is_open_on(schedule, day):
+        return UnavailableReason.CLOSED
+    if starts_at not in day_slot_starts(schedule, day):
+        return UnavailableReason.NOT_A_SLOT
+    return None
+
+
+def _replay(
+    session: Session, key: str, *, user: User, provider_id: str, starts_at: datetime, rescheduled_from_id: int | None
+) -> AppointmentView | None:
+    existing = repository.appointment_by_key(session, key)
+    if existing is None:
+        return None
+    same = (existing.user_id, existing.provider_id, existing.starts_at) == (user.id, provider_id, starts_at)
+    if not same or (rescheduled_from_id is not None and existing.rescheduled_from_id != rescheduled_from_id):
+        raise IdempotencyKeyReusedError("this key made a different booking")
+    timezone = repository.provider_timezone(session, provider_id) or "UTC"
+    return _view(existing, timezone, user.pseudonym)
+
+
+def _book(
+    session: Session,
+    *,
+    user: User,
+    provider: Provider,
+    schedule: Schedule,
+    starts_at: datetime,
+    note: str | None,
+    idempotency_key: str,
+    now: datetime,
+    rescheduled_from_id: int | None,
+) -> tuple[AppointmentView, bool]:
+    """Book in a savepoint; returns the view and whether this call made it (False: a concurrent twin did)."""
+    reason = _refusal(schedule, starts_at, now)
+    if reason is not None:
+        after = now if reason in (UnavailableReason.PAST, UnavailableReason.TOO_FAR) else starts_at
+        raise SlotUnavailableError(reason, _alternatives(session, schedule, after=after, now=now))
+    try:
+        with session.begin_nested():
+            appointment_id = repository.insert_appointment(
+                session,
+                user_id=user.id,
+                provider_id=provider.id,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=schedule.slot_minutes),
+                note=note,
+                idempotency_key=idempotency_key,
+                created_at=now,
+                rescheduled_from_id=rescheduled_from_id,
+            )
+            if appointment_id is not None and not repository.take_seat(
+                session,
+                provider_id=provider.id,
+                starts_at=starts_at,
+                capacity=schedule.capacity,
+                appointment_id=appointment_id,
+            ):
+                raise _SlotFull
+    except _SlotFull:
+        raise SlotUnavailableError(
+            UnavailableReason.FULL, _alternatives(session, schedule, after=starts_at, now=now)
+        ) from None
+    if appointment_id is None:
+        replayed = _replay(
+            session,
+            idempotency_key,
+            user=user,
+            provider_id=provider.id,
+            starts_at=starts_at,
+            rescheduled_from_id=rescheduled_from_id,
+        )
+        assert replayed is not None, "the conflicting key belongs to a committed appointment"
+        return replayed, False
+    notifications.queue_reminders(
+        session,
+        appointment_id=appointment_id,
+        user_id=user.id,
+        provider_id=provider.id,
+        starts_at=starts_at,
+        locale=user.locale,
+        now=now,
+    )
+    notifications.notify_provider(
+        session,
+        kind=notifications.PROVIDER_BOOKED,
+        appointment_id=appointment_id,
+        provider_id=provider.id,
+        has_chat=provider.telegram_chat_id is not None,
+        now=now,
+    )
+    booked = repository.appointment(session, appointment_id)
+    assert booked is not None
+    return _view(booked, schedule.timezone, user.pseudonym), True
+
+
+def available_slots(session: Session, *, provider_id: str, start: date, days: int, now: datetime) -> list[Slot]:
+    """Free slots of an active provider on `days` local dates from `start`, within the booking horizon."""
+    _aware(now)
+    _, schedule = _schedule(session, provider_id, now)
+    begins = local_day_bounds(schedule.timezone, start)[0]
+    ends = local_day_bounds(schedule.timezone, start + timedelta(days=max(days, 1) - 1))[1]
+    return _slots(session, schedule, start=begins, until=min(ends, _horizon_end(schedule, now)), now=now)
+
+
+def book_slot(
+    session: Session,
+    *,
+    pseudonym: str,
+    provider_id: str,
+    starts_at: datetime,
+    note: str | None,
+    idempotency_key: str,
+    now: datetime,
+) -> AppointmentView:
+    """Book one seat of a slot for a consenting user; a repeated idempotency key returns the same appointment."""
+    _aware(starts_at, now)
+    starts_at = starts_at.astimezone(UTC)
+    note = _clean_note(note)
+    user = _user(session, pseudonym, consenting=True)
+    replayed = _replay(
+        session, idempotency_key, user=user, provider_id=provider_id, starts_at=starts_at, rescheduled_from_id=None
+    )
+    if replayed is not None:
+        return replayed
+    provider, schedule = _schedule(session, provider_id, now)
+    view, _made = _book(
+        session,
+        user=user,
+        provider=provider,
+        schedule=schedule,
+        starts_at=starts_at,
+        note=note,
+        idempotency_key=idempotency_key,
+        now=now,
+        rescheduled_from_id=None,
+    )
+    return view
+
+
+def list_appointments(
+    session: Session, *, pseudonym: str, now: datetime, include_past: bool = False
+) -> tuple[AppointmentView, ...]:
+    """The user's appointments in start order: those not yet over, or with `include_past` every one not cancelled."""
+    _aware(now)
+    user = find_by_pseudonym(session, pseudonym)
+    if user is None:
+        return ()
+    rows = repository.appointments_of_user(session, user_id=user.id, ending_after=None if include_past else now)
+    return tuple(
+        _view(appointment, timezone, user.pseudonym)
+        for appointment, timezone in rows
+        if include_past or appointment.status is AppointmentStatus.BOOKED
+    )
+
+
+def get_appointment(session: Session, *, appointment_id: int) -> AppointmentView | None:
+    """One appointment by id, for a delivery worker rendering its reminder (None if erased)."""
+    appointment = repository.appointment(session, appointment_id)
+    if appointment is None:
+        return None
+    user = repository.user_by_id(session, appointment.user_id)
+    timezone = repository.provider_timezone(session, appointment.provider_id)
+    if user is None or timezone is None:
+        return None
+    return _view(appointment, timezone, user.pseudonym)
+
+
+def _cancel(session: Session, appointment: Appointment, *, now: datetime) -> bool:
+    """Cancel a booked appointment, free its seat and cancel its reminders; False if it was no longer booked."""
+    if not repository.set_status(
+        session,
+        appointment_id=appointment.id,
+        status=AppointmentStatus.CANCELLED,
+        when=AppointmentStatus.BOOKED,
+        cancelled_at=now,
+    ):
+        return False
+    repository.free_seat(session, appointment_id=appointment.id)
+    notifications.cancel_reminders(session, appointment_id=appointment.id)
+    return True
+
+
+def _changeable(appointment: Appointment, now: datetime) -> None:
+    if appointment.status is AppointmentStatus.CANCELLED:
+        raise AppointmentStateError(StateProblem.CANCELLED)
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise AppointmentStateError(StateProblem.CLOSED)
+    if appointment.starts_at <= now:
+        raise AppointmentStateError(StateProblem.STARTED)
+
+
+def _notify_cancelled(session: Session, appointment: Appointment, *, now: datetime) -> None:
+    provider = session.get(Provider, appointment.provider_id)
+    notifications.notify_provider(
+        session,
+        kind=notifications.PROVIDER_CANCELLED,
+        appointment_id=appointment.id,
+        provider_id=appointment.provider_id,
+        has_chat=provider is not None and provider.telegram_chat_id is not None,
+        now=now,
+    )
+
+
+def cancel_appointment(session: Session, *, pseudonym: str, appointment_id: int, now: datetime) -> AppointmentView:
+    """Cancel the user's upcoming appointment, freeing its seat; cancelling again returns it unchanged."""
+    _aware(now)
+    user = _user(session, pseudonym, consenting=False)
+    appointment = _own(session, user, appointment_id)
+    if appointment.status is not AppointmentStatus.CANCELLED:
+        _changeable(appointment, now)
+        if _cancel(session, appointment, now=now):
+            _notify_cancelled(session, appointment, now=now)
+    fresh = repository.appointment(session, appointment_id)
+    assert fresh is not None
+    return _view(fresh, repository.provider_timezone(session, fresh.provider_id) or "UTC", user.pseudonym)
+
+
+def reschedule_appointment(
+    session: Session,
+    *,
+    pseudonym: str,
+    appointment_id: int,
+    starts_at: datetime,
+    idempotency_key: str,
+    now: datetime,
+) -> AppointmentView:
+    """Move an upcoming appointment to another slot of the same provider: the new seat is taken before the old
+    one is freed, all or nothing; returns the new appointment (the old one is cancelled)."""
+    _aware(starts_at, now)
+    starts_at = starts_at.astimezone(UTC)
+    user = _user(session, pseudonym, consenting=True)
+    old = _own(session, user, appointment_id)
+    replayed = _replay(
+        session,
+        idempotency_key,
+        user=user,
+        provider_id=old.provider_id,
+        starts_at=starts_at,
+        rescheduled_from_id=old.id,
+    )
+    if replayed is not None:
+        return replayed
+    _changeable(old, now)
+    provider, schedule = _schedule(session, old.provider_id, now)
+    if starts_at == old.starts_at:
+        return _view(old, schedule.timezone, user.pseudonym)
+    with session.begin_nested():
+        view, made = _book(
+            session,
+            user=user,
+            provider=provider,
+            schedule=schedule,
+            starts_at=starts_at,
+            note=old.note,
+            idempotency_key=idempotency_key,
+            now=now,
+            rescheduled_from_id=old.id,
+        )
+        if made and not _cancel(session, old, now=now):
+            raise AppointmentStateError(StateProblem.CANCELLED)
+    if made:
+        _notify_cancelled(session, old, now=now)
+    return view
+
+
+def mark_missed(session: Session, *, appointment_id: int, now: datetime) -> AppointmentView:
+    """Record that the user did not come; asks the counselors to follow up if the user agreed to that."""
+    _aware(now)
+    appointment = repository.appointment(session, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFoundError(appointment_id)
+    if appointment.status is not AppointmentStatus.MISSED:
+        if appointment.status is AppointmentStatus.CANCELLED:
+            raise AppointmentStateError(StateProblem.CANCELLED)
+        if appointment.status is not AppointmentStatus.BOOKED:
+            raise AppointmentStateError(StateProblem.CLOSED)
+        if appointment.starts_at > now:
+            raise AppointmentStateError(StateProblem.NOT_STARTED)
+        user = repository.user_by_id(session, appointment.user_id)
+        missed = repository.set_status(
+            session, appointment_id=appointment.id, status=AppointmentStatus.MISSED, when=AppointmentStatus.BOOKED
+        )
+        if missed and user is not None and user.follow_up_consent:
+            notifications.queue_follow_up(
+                session,
+                appointment_id=appointment.id,
+                user_id=user.id,
+                provider_id=appointment.provider_id,
+                locale=user.locale,
+                now=now,
+            )
+    view = get_appointment(session, appointment_id=appointment_id)
+    assert view is not None
+    return view

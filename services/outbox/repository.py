@@ -1,0 +1,134 @@
+"""Queries on the outbox (services layer); never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.outbox.models import OutboxMessage, OutboxStatus
+
+
+def insert_message(
+    session: Session,
+    *,
+    kind: str,
+    user_id: int | None,
+    payload: dict[str, Any],
+    due_at: datetime,
+    dedupe_key: str,
+    now: datetime,
+) -> bool:
+    """Queue one entry; False (no error, no aborted transaction) when its dedupe key is already queued."""
+    dialect = session.get_bind().dialect.name
+    statement = (
+        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
+        .values(
+            kind=kind,
+            user_id=user_id,
+            payload=payload,
+            due_at=due_at,
+            dedupe_key=dedupe_key,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    return session.scalar(statement) is not None
+
+
+def cancel_undelivered(session: Session, *, dedupe_keys: Iterable[str]) -> int:
+    """Cancel the entries with these keys that are not delivered yet (pending or claimed); returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.in_(list(dedupe_keys)),
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.CLAIMED)),
+        )
+        .values(status=OutboxStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _claimable(*, now: datetime, stale_before: datetime, max_attempts: int) -> ColumnElement[bool]:
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+        and_(
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.claimed_at < stale_before,
+            OutboxMessage.attempts < max_attempts,
+        ),
+    )
+
+
+def give_up_abandoned(session: Session, *, stale_before: datetime, max_attempts: int) -> int:
+    """Fail entries whose every attempt was claimed by a worker that never reported back; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.claimed_at < stale_before,
+            OutboxMessage.attempts >= max_attempts,
+        )
+        .values(status=OutboxStatus.FAILED, last_error="abandoned by its workers", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim(
+    session: Session, *, now: datetime, stale_before: datetime, limit: int, worker_id: str, max_attempts: int
+) -> Sequence[OutboxMessage]:
+    """Claim up to `limit` due entries for `worker_id`, oldest due first; no two claimers get the same entry.
+
+    PostgreSQL locks the candidates with FOR UPDATE SKIP LOCKED, so concurrent workers pass over each other's rows.
+    On both backends the UPDATE repeats the claimable condition, so a row claimed meanwhile (PostgreSQL re-checks a
+    row after waiting for its lock; SQLite writers take turns under BEGIN IMMEDIATE) is not claimed again.
+    """
+    claimable = _claimable(now=now, stale_before=stale_before, max_attempts=max_attempts)
+    candidates = select(OutboxMessage.id).where(claimable).order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), claimable)
+        .values(
+            status=OutboxStatus.CLAIMED,
+            claimed_by=worker_id,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return sorted(claimed, key=lambda message: (message.due_at, message.id))
+
+
+def finish_claim(session: Session, *, message_id: int, worker_id: str, **values: Any) -> bool:
+    """Update an entry still claimed by `worker_id`; False when the claim was lost (taken over, cancelled)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.claimed_by == worker_id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def attempts_of(session: Session, message_id: int) -> int:
+    """How many times an entry was claimed."""
+    return int(session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)) or 0)
