@@ -12,27 +12,48 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from services.booking import notifications, repository
+from services.booking.availability import (
+    ALTERNATIVES,
+    BOOKING_HORIZON_DAYS,
+    alternatives,
+    available_slots,
+    aware,
+    load_schedule,
+    refusal,
+)
+from services.booking.errors import (
+    AppointmentNotFoundError,
+    AppointmentStateError,
+    IdempotencyKeyReusedError,
+    NoteTooLongError,
+    SlotUnavailableError,
+)
 from services.booking.models import Appointment, AppointmentStatus
-from services.booking.slots import day_slot_starts, is_open_on, iter_slots, local_day_bounds, local_today
-from services.booking.types import AppointmentView, Schedule, Slot, StateProblem, UnavailableReason
+from services.booking.types import AppointmentView, Schedule, StateProblem, UnavailableReason
 from services.directory.models import Provider
 from services.directory.service import ProviderNotFoundError
 from services.users.models import User
 from services.users.repository import find_by_pseudonym
 from services.users.service import ConsentRequiredError, UnknownUserError
 
-BOOKING_HORIZON_DAYS = 56
-ALTERNATIVES = 3
 NOTE_MAX_LENGTH = 500
 
+# The whole booking API for transports: functions and the errors they raise, importable from here.
 __all__ = [
+    "ALTERNATIVES",
+    "BOOKING_HORIZON_DAYS",
+    "AppointmentNotFoundError",
+    "AppointmentStateError",
     "ConsentRequiredError",
+    "IdempotencyKeyReusedError",
+    "NoteTooLongError",
     "ProviderNotFoundError",
+    "SlotUnavailableError",
     "UnknownUserError",
     "available_slots",
     "book_slot",
@@ -41,36 +62,8 @@ __all__ = [
     "list_appointments",
     "mark_missed",
     "reschedule_appointment",
+    "visit_code",
 ]
-
-
-class SlotUnavailableError(Exception):
-    """The slot cannot be booked; `alternatives` are the next free slots of the same provider (may be empty)."""
-
-    def __init__(self, reason: UnavailableReason, alternatives: tuple[Slot, ...]) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.alternatives = alternatives
-
-
-class AppointmentNotFoundError(LookupError):
-    """No such appointment for this user."""
-
-
-class AppointmentStateError(Exception):
-    """The appointment's state does not allow this change (`problem` says why)."""
-
-    def __init__(self, problem: StateProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-
-
-class IdempotencyKeyReusedError(ValueError):
-    """This idempotency key already made a different booking."""
-
-
-class NoteTooLongError(ValueError):
-    """The note is longer than NOTE_MAX_LENGTH characters."""
 
 
 class _SlotFull(Exception):
@@ -82,11 +75,6 @@ def visit_code(*, provider_id: str, pseudonym: str) -> str:
     digest = hashlib.sha256(f"visit:{provider_id}:{pseudonym}".encode()).digest()
     code = base64.b32encode(digest).decode("ascii")[:6]
     return f"{code[:3]}-{code[3:]}"
-
-
-def _aware(*values: datetime) -> None:
-    if any(value.tzinfo is None for value in values):
-        raise ValueError("naive datetimes are not accepted; pass aware UTC datetimes")
 
 
 def _clean_note(note: str | None) -> str | None:
@@ -128,77 +116,6 @@ def _own(session: Session, user: User, appointment_id: int) -> Appointment:
     return appointment
 
 
-def _schedule(session: Session, provider_id: str, now: datetime) -> tuple[Provider, Schedule]:
-    provider = repository.active_provider(session, provider_id)
-    if provider is None:
-        raise ProviderNotFoundError(provider_id)
-    today = now.astimezone(UTC).date()
-    closed = repository.closed_dates(
-        session,
-        provider_id=provider.id,
-        country_code=provider.country_code,
-        first=today - timedelta(days=1),
-        last=today + timedelta(days=BOOKING_HORIZON_DAYS + 1),
-    )
-    schedule = Schedule(
-        provider_id=provider.id,
-        country_code=provider.country_code,
-        timezone=provider.timezone,
-        slot_minutes=provider.slot_minutes,
-        capacity=provider.slot_capacity,
-        hours=tuple((hours.weekday, hours.opens, hours.closes) for hours in provider.opening_hours),
-        closed=frozenset(closed),
-    )
-    return provider, schedule
-
-
-def _horizon_end(schedule: Schedule, now: datetime) -> datetime:
-    """The end of the last local day that can be booked (BOOKING_HORIZON_DAYS from the provider's today)."""
-    last = local_today(schedule, now) + timedelta(days=BOOKING_HORIZON_DAYS - 1)
-    return local_day_bounds(schedule.timezone, last)[1]
-
-
-def _slots(session: Session, schedule: Schedule, *, start: datetime, until: datetime, now: datetime) -> list[Slot]:
-    """Free slots starting in [start, until) and after `now`, in time order."""
-    start = max(start, now)
-    if start >= until:
-        return []
-    first_day = local_today(schedule, start)
-    taken = repository.seats_taken(session, provider_id=schedule.provider_id, start=start, end=until)
-    days = (until - local_day_bounds(schedule.timezone, first_day)[0]).days + 1
-    return [
-        slot
-        for slot in iter_slots(schedule, first=first_day, days=days, now=now, taken=taken)
-        if start <= slot.starts_at < until
-    ]
-
-
-def _alternatives(session: Session, schedule: Schedule, *, after: datetime, now: datetime) -> tuple[Slot, ...]:
-    """The next free slots after `after` (and after now), searching a week at a time up to the horizon."""
-    horizon = _horizon_end(schedule, now)
-    since = max(after, now)
-    found: list[Slot] = []
-    window_start = since
-    while window_start < horizon and len(found) < ALTERNATIVES:
-        window_end = min(window_start + timedelta(days=7), horizon)
-        found += _slots(session, schedule, start=window_start, until=window_end, now=since)
-        window_start = window_end
-    return tuple(found[:ALTERNATIVES])
-
-
-def _refusal(schedule: Schedule, starts_at: datetime, now: datetime) -> UnavailableReason | None:
-    if starts_at <= now:
-        return UnavailableReason.PAST
-    if starts_at >= _horizon_end(schedule, now):
-        return UnavailableReason.TOO_FAR
-    day = local_today(schedule, starts_at)
-    if not is_open_on(schedule, day):
-        return UnavailableReason.CLOSED
-    if starts_at not in day_slot_starts(schedule, day):
-        return UnavailableReason.NOT_A_SLOT
-    return None
-
-
 def _replay(
     session: Session, key: str, *, user: User, provider_id: str, starts_at: datetime, rescheduled_from_id: int | None
 ) -> AppointmentView | None:
@@ -225,10 +142,10 @@ def _book(
     rescheduled_from_id: int | None,
 ) -> tuple[AppointmentView, bool]:
     """Book in a savepoint; returns the view and whether this call made it (False: a concurrent twin did)."""
-    reason = _refusal(schedule, starts_at, now)
+    reason = refusal(schedule, starts_at, now)
     if reason is not None:
         after = now if reason in (UnavailableReason.PAST, UnavailableReason.TOO_FAR) else starts_at
-        raise SlotUnavailableError(reason, _alternatives(session, schedule, after=after, now=now))
+        raise SlotUnavailableError(reason, alternatives(session, schedule, after=after, now=now))
     try:
         with session.begin_nested():
             appointment_id = repository.insert_appointment(
@@ -252,7 +169,7 @@ def _book(
                 raise _SlotFull
     except _SlotFull:
         raise SlotUnavailableError(
-            UnavailableReason.FULL, _alternatives(session, schedule, after=starts_at, now=now)
+            UnavailableReason.FULL, alternatives(session, schedule, after=starts_at, now=now)
         ) from None
     if appointment_id is None:
         replayed = _replay(
@@ -287,15 +204,6 @@ def _book(
     return _view(booked, schedule.timezone, user.pseudonym), True
 
 
-def available_slots(session: Session, *, provider_id: str, start: date, days: int, now: datetime) -> list[Slot]:
-    """Free slots of an active provider on `days` local dates from `start`, within the booking horizon."""
-    _aware(now)
-    _, schedule = _schedule(session, provider_id, now)
-    begins = local_day_bounds(schedule.timezone, start)[0]
-    ends = local_day_bounds(schedule.timezone, start + timedelta(days=max(days, 1) - 1))[1]
-    return _slots(session, schedule, start=begins, until=min(ends, _horizon_end(schedule, now)), now=now)
-
-
 def book_slot(
     session: Session,
     *,
@@ -307,7 +215,7 @@ def book_slot(
     now: datetime,
 ) -> AppointmentView:
     """Book one seat of a slot for a consenting user; a repeated idempotency key returns the same appointment."""
-    _aware(starts_at, now)
+    aware(starts_at, now)
     starts_at = starts_at.astimezone(UTC)
     note = _clean_note(note)
     user = _user(session, pseudonym, consenting=True)
@@ -316,7 +224,7 @@ def book_slot(
     )
     if replayed is not None:
         return replayed
-    provider, schedule = _schedule(session, provider_id, now)
+    provider, schedule = load_schedule(session, provider_id, now)
     view, _made = _book(
         session,
         user=user,
@@ -335,7 +243,7 @@ def list_appointments(
     session: Session, *, pseudonym: str, now: datetime, include_past: bool = False
 ) -> tuple[AppointmentView, ...]:
     """The user's appointments in start order: those not yet over, or with `include_past` every one not cancelled."""
-    _aware(now)
+    aware(now)
     user = find_by_pseudonym(session, pseudonym)
     if user is None:
         return ()
@@ -397,7 +305,7 @@ def _notify_cancelled(session: Session, appointment: Appointment, *, now: dateti
 
 def cancel_appointment(session: Session, *, pseudonym: str, appointment_id: int, now: datetime) -> AppointmentView:
     """Cancel the user's upcoming appointment, freeing its seat; cancelling again returns it unchanged."""
-    _aware(now)
+    aware(now)
     user = _user(session, pseudonym, consenting=False)
     appointment = _own(session, user, appointment_id)
     if appointment.status is not AppointmentStatus.CANCELLED:
@@ -420,7 +328,7 @@ def reschedule_appointment(
 ) -> AppointmentView:
     """Move an upcoming appointment to another slot of the same provider: the new seat is taken before the old
     one is freed, all or nothing; returns the new appointment (the old one is cancelled)."""
-    _aware(starts_at, now)
+    aware(starts_at, now)
     starts_at = starts_at.astimezone(UTC)
     user = _user(session, pseudonym, consenting=True)
     old = _own(session, user, appointment_id)
@@ -435,7 +343,7 @@ def reschedule_appointment(
     if replayed is not None:
         return replayed
     _changeable(old, now)
-    provider, schedule = _schedule(session, old.provider_id, now)
+    provider, schedule = load_schedule(session, old.provider_id, now)
     if starts_at == old.starts_at:
         return _view(old, schedule.timezone, user.pseudonym)
     with session.begin_nested():
@@ -459,7 +367,7 @@ def reschedule_appointment(
 
 def mark_missed(session: Session, *, appointment_id: int, now: datetime) -> AppointmentView:
     """Record that the user did not come; asks the counselors to follow up if the user agreed to that."""
-    _aware(now)
+    aware(now)
     appointment = repository.appointment(session, appointment_id)
     if appointment is None:
         raise AppointmentNotFoundError(appointment_id)
