@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import content_commands, db_commands, run_commands, safety_commands
+from bot.cli import agenda_commands, content_commands, db_commands, run_commands, safety_commands
 from bot.processes import ServerStartError
 from bot.rasa.training import TrainingError
 from services.config import ConfigurationError
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.register(commands)
     content_commands.register(commands)
     safety_commands.register(commands)
+    agenda_commands.register(commands)
     return parser
 
 
