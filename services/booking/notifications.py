@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.outbox.service import cancel_messages, enqueue_message
+from services.outbox.service import cancel_messages, enqueue_message, enqueue_messages
+from services.outbox.types import NewMessage
 
 REMINDER = "appointment_reminder"
 PROVIDER_BOOKED = "provider_booking_created"
@@ -35,22 +36,18 @@ def queue_reminders(
     now: datetime,
 ) -> int:
     """Queue the 24-hour and 2-hour reminders, leaving out any whose time has passed; returns how many."""
-    queued = 0
-    for lead, before in REMINDER_LEADS:
-        due_at = starts_at - before
-        if due_at <= now:
-            continue
-        payload = {"appointment_id": appointment_id, "provider_id": provider_id, "locale": locale, "lead": lead}
-        queued += enqueue_message(
-            session,
+    messages = [
+        NewMessage(
             kind=REMINDER,
             user_id=user_id,
-            payload=payload,
-            due_at=due_at,
+            payload={"appointment_id": appointment_id, "provider_id": provider_id, "locale": locale, "lead": lead},
+            due_at=starts_at - before,
             dedupe_key=reminder_key(appointment_id, lead),
-            now=now,
         )
-    return queued
+        for lead, before in REMINDER_LEADS
+        if starts_at - before > now
+    ]
+    return enqueue_messages(session, messages=messages, now=now)
 
 
 def cancel_reminders(session: Session, *, appointment_id: int) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from services.booking.models import Appointment, AppointmentStatus, SlotSeat
 from services.directory.models import Provider, ProviderClosedDay, PublicHoliday
@@ -23,11 +23,15 @@ def _insert(session: Session, model: type[Any]) -> Any:
 
 def active_provider(session: Session, provider_id: str) -> Provider | None:
     """An active provider with its opening hours loaded."""
-    return session.scalars(
-        select(Provider)
-        .where(Provider.id == provider_id, Provider.active.is_(True))
-        .options(selectinload(Provider.opening_hours))
-    ).one_or_none()
+    return (
+        session.scalars(
+            select(Provider)
+            .where(Provider.id == provider_id, Provider.active.is_(True))
+            .options(joinedload(Provider.opening_hours))
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def provider_timezone(session: Session, provider_id: str) -> str | None:
@@ -98,6 +102,11 @@ def take_seat(session: Session, *, provider_id: str, starts_at: datetime, capaci
         if session.scalar(statement) is not None:
             return True
     return False
+
+
+def delete_appointment(session: Session, *, appointment_id: int) -> None:
+    """Remove an appointment that never got a seat (its reminders were not queued yet)."""
+    session.execute(delete(Appointment).where(Appointment.id == appointment_id))
 
 
 def free_seat(session: Session, *, appointment_id: int) -> None:

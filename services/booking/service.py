@@ -2,10 +2,11 @@
 
 A slot's capacity is held by the database, not by a read-then-write check: each live appointment holds one row
 of `slot_seats`, whose primary key (provider, start, seat number) admits seat numbers 1..capacity only once each
-(`repository.take_seat` explains why this holds on PostgreSQL and SQLite alike). Booking inserts the appointment
-and takes a seat inside one savepoint, so a full slot leaves nothing behind; cancelling deletes the seat;
-rescheduling takes the new seat before it frees the old one, in the caller's one transaction. A repeated
-idempotency key returns the appointment it made. Nothing here logs notes or identities; callers commit.
+(`repository.take_seat` explains why this holds on PostgreSQL and SQLite alike). Booking inserts the appointment,
+then takes a seat; on a full slot it deletes the appointment again, so nothing is left behind. Cancelling deletes
+the seat; rescheduling takes the new seat before it frees the old one, in one savepoint of the caller's
+transaction. A repeated idempotency key returns the appointment it made. Nothing here logs notes or identities;
+callers commit.
 """
 
 from __future__ import annotations
@@ -64,10 +65,6 @@ __all__ = [
     "reschedule_appointment",
     "visit_code",
 ]
-
-
-class _SlotFull(Exception):
-    """Internal: every seat is held; raised inside the savepoint to roll it back."""
 
 
 def visit_code(*, provider_id: str, pseudonym: str) -> str:
@@ -141,36 +138,24 @@ def _book(
     now: datetime,
     rescheduled_from_id: int | None,
 ) -> tuple[AppointmentView, bool]:
-    """Book in a savepoint; returns the view and whether this call made it (False: a concurrent twin did)."""
+    """Insert the appointment and take a seat; returns the view and whether this call made it (False: a concurrent
+    request with the same key did). On a full slot the appointment row is deleted again before raising."""
     reason = refusal(schedule, starts_at, now)
     if reason is not None:
         after = now if reason in (UnavailableReason.PAST, UnavailableReason.TOO_FAR) else starts_at
         raise SlotUnavailableError(reason, alternatives(session, schedule, after=after, now=now))
-    try:
-        with session.begin_nested():
-            appointment_id = repository.insert_appointment(
-                session,
-                user_id=user.id,
-                provider_id=provider.id,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=schedule.slot_minutes),
-                note=note,
-                idempotency_key=idempotency_key,
-                created_at=now,
-                rescheduled_from_id=rescheduled_from_id,
-            )
-            if appointment_id is not None and not repository.take_seat(
-                session,
-                provider_id=provider.id,
-                starts_at=starts_at,
-                capacity=schedule.capacity,
-                appointment_id=appointment_id,
-            ):
-                raise _SlotFull
-    except _SlotFull:
-        raise SlotUnavailableError(
-            UnavailableReason.FULL, alternatives(session, schedule, after=starts_at, now=now)
-        ) from None
+    ends_at = starts_at + timedelta(minutes=schedule.slot_minutes)
+    appointment_id = repository.insert_appointment(
+        session,
+        user_id=user.id,
+        provider_id=provider.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        rescheduled_from_id=rescheduled_from_id,
+    )
     if appointment_id is None:
         replayed = _replay(
             session,
@@ -182,6 +167,11 @@ def _book(
         )
         assert replayed is not None, "the conflicting key belongs to a committed appointment"
         return replayed, False
+    if not repository.take_seat(
+        session, provider_id=provider.id, starts_at=starts_at, capacity=schedule.capacity, appointment_id=appointment_id
+    ):
+        repository.delete_appointment(session, appointment_id=appointment_id)
+        raise SlotUnavailableError(UnavailableReason.FULL, alternatives(session, schedule, after=starts_at, now=now))
     notifications.queue_reminders(
         session,
         appointment_id=appointment_id,
@@ -199,9 +189,20 @@ def _book(
         has_chat=provider.telegram_chat_id is not None,
         now=now,
     )
-    booked = repository.appointment(session, appointment_id)
-    assert booked is not None
-    return _view(booked, schedule.timezone, user.pseudonym), True
+    view = AppointmentView(
+        id=appointment_id,
+        provider_id=provider.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=schedule.timezone,
+        status=AppointmentStatus.BOOKED,
+        note=note,
+        visit_code=visit_code(provider_id=provider.id, pseudonym=user.pseudonym),
+        created_at=now,
+        cancelled_at=None,
+        rescheduled_from_id=rescheduled_from_id,
+    )
+    return view, True
 
 
 def book_slot(

@@ -11,36 +11,34 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.outbox.models import OutboxMessage, OutboxStatus
+from services.outbox.types import NewMessage
 
 
-def insert_message(
-    session: Session,
-    *,
-    kind: str,
-    user_id: int | None,
-    payload: dict[str, Any],
-    due_at: datetime,
-    dedupe_key: str,
-    now: datetime,
-) -> bool:
-    """Queue one entry; False (no error, no aborted transaction) when its dedupe key is already queued."""
+def insert_messages(session: Session, *, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Queue entries in one statement, skipping (no error, no aborted transaction) dedupe keys already queued."""
+    if not messages:
+        return 0
     dialect = session.get_bind().dialect.name
+    rows = [
+        {
+            "kind": message.kind,
+            "user_id": message.user_id,
+            "payload": message.payload,
+            "due_at": message.due_at,
+            "dedupe_key": message.dedupe_key,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for message in messages
+    ]
     statement = (
         (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
-        .values(
-            kind=kind,
-            user_id=user_id,
-            payload=payload,
-            due_at=due_at,
-            dedupe_key=dedupe_key,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            created_at=now,
-        )
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
     )
-    return session.scalar(statement) is not None
+    return len(session.scalars(statement).all())
 
 
 def cancel_undelivered(session: Session, *, dedupe_keys: Iterable[str]) -> int:

@@ -10,7 +10,7 @@ Payloads carry ids and a locale only; transports render the text from the catalo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.outbox import repository
 from services.outbox.models import OutboxMessage, OutboxStatus
-from services.outbox.types import DeliveryOutcome, OutboxItem
+from services.outbox.types import DeliveryOutcome, NewMessage, OutboxItem
 
 STALE_CLAIM_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -44,6 +44,11 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY_AFTER * 2 ** max(attempts - 1, 0), LONGEST_RETRY_AFTER)
 
 
+def enqueue_messages(session: Session, *, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Queue notifications in the caller's transaction; returns how many were new (a known dedupe key is skipped)."""
+    return repository.insert_messages(session, messages=messages, now=now)
+
+
 def enqueue_message(
     session: Session,
     *,
@@ -54,10 +59,9 @@ def enqueue_message(
     dedupe_key: str,
     now: datetime,
 ) -> bool:
-    """Queue a notification in the caller's transaction; False when one with this dedupe key exists already."""
-    return repository.insert_message(
-        session, kind=kind, user_id=user_id, payload=payload, due_at=due_at, dedupe_key=dedupe_key, now=now
-    )
+    """Queue one notification in the caller's transaction; False when one with this dedupe key exists already."""
+    message = NewMessage(kind=kind, user_id=user_id, payload=payload, due_at=due_at, dedupe_key=dedupe_key)
+    return enqueue_messages(session, messages=[message], now=now) == 1
 
 
 def cancel_messages(session: Session, *, dedupe_keys: Iterable[str]) -> int:

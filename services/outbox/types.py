@@ -10,6 +10,17 @@ from services.outbox.models import OutboxStatus
 
 
 @dataclass(frozen=True)
+class NewMessage:
+    """A notification to queue: what it is, for whom, when, and the key that makes it unique."""
+
+    kind: str
+    user_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    dedupe_key: str
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     """One claimed notification for a delivery worker: what to render (kind, payload ids) and for whom."""
 
