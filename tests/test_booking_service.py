@@ -369,3 +369,35 @@ def test_erasing_the_user_frees_their_seats(session: Session) -> None:
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(SlotSeat)) == 0
     assert book(session, other.pseudonym, at(3, 10, 0), "k-522").status is AppointmentStatus.BOOKED
+
+
+def test_a_local_time_skipped_by_daylight_saving_is_never_offered() -> None:
+    from datetime import time as clock
+
+    from services.booking.slots import day_slot_starts
+    from services.booking.types import Schedule
+
+    # Central Asia keeps no DST today; Berlin skips 02:00-03:00 on 29 March 2026 (a Sunday).
+    schedule = Schedule(
+        provider_id="x",
+        country_code="UZ",
+        timezone="Europe/Berlin",
+        slot_minutes=30,
+        capacity=1,
+        hours=((6, clock(1, 0), clock(4, 0)),),
+        closed=frozenset(),
+    )
+    starts = [
+        start.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+        for start in day_slot_starts(schedule, date(2026, 3, 29))
+    ]
+    assert starts == ["01:00", "01:30", "03:00", "03:30"]
+
+
+def test_search_stops_at_the_booking_horizon(session: Session, clinic: str) -> None:
+    slots = booking.available_slots(session, provider_id=clinic, start=date(2026, 12, 1), days=365, now=NOW)
+    last_day = date(2026, 12, 1) + timedelta(days=booking.BOOKING_HORIZON_DAYS - 1)
+    assert max(slot.local_starts_at.date() for slot in slots) <= last_day
+    assert (
+        booking.available_slots(session, provider_id=clinic, start=last_day + timedelta(days=1), days=7, now=NOW) == []
+    )
