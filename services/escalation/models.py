@@ -77,6 +77,7 @@ class EscalationCase(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(48))
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CaseMessage(Base):
