@@ -194,6 +194,36 @@ def compile_phrase(entry: str, macros: Mapping[str, str], prepare: Prepare | Non
 def compile_entry(entry: str, macros: Mapping[str, str], prepare: Prepare | None = None) -> tuple[str, str]:
     """(regex source of the entry, regex source of its head): the head is the entry up to its first required
     word, enough to tell how a match begins (see `prefixes`) without reading the whole entry."""
+    parts = [part.strip() for part in _split(f" {entry} ", "&")]
+    if len(parts) > 1:
+        return _together(entry, parts, macros, prepare)
+    return _sequence_entry(entry, macros, prepare)
+
+
+_MAX_TOGETHER = 3
+_ANYWHERE_AFTER = r"(?=[\s\S]*?(?<!\w){})"
+
+
+def _together(entry: str, parts: list[str], macros: Mapping[str, str], prepare: Prepare | None) -> tuple[str, str]:
+    """`a & b [& c]`: every part somewhere in the message, in any order. The part that comes first is matched
+    where it starts and the others are looked for after it, so the entry is still tried at word starts only."""
+    if not 1 < len(parts) <= _MAX_TOGETHER or not all(parts):
+        raise PatternError(f"'&' joins two or three phrases in {entry!r}")
+    compiled = [_sequence_entry(part, macros, prepare) for part in parts]
+    if any(source.startswith(MESSAGE_START) or source.endswith("$") for source, _head in compiled):
+        raise PatternError(f"'^' and '$' cannot stand beside '&' in {entry!r}")
+    branches = [
+        "(?:"
+        + source
+        + "".join(_ANYWHERE_AFTER.format(other) for index, (other, _h) in enumerate(compiled) if index != first)
+        + ")"
+        for first, (source, _head) in enumerate(compiled)
+    ]
+    return "(?:" + "|".join(branches) + ")", "(?:" + "|".join(head for _source, head in compiled) + ")"
+
+
+def _sequence_entry(entry: str, macros: Mapping[str, str], prepare: Prepare | None) -> tuple[str, str]:
+    """One phrase: words in order, with gaps, optional words and the message edges."""
     tokens = [token for token in _split(_OPTIONAL_WORDS.sub(r"[\1] ", entry.strip()), " ") if token]
     start = bool(tokens) and tokens[0] == "^"
     end = len(tokens) > start and tokens[-1] == "$"
