@@ -12,13 +12,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import screens, support_screens
+from bot.dialogue import booking_screens, screens, support_screens
 from nlu.actions import runtime
+from nlu.actions.booking import ActionStartBooking
 from nlu.actions.fallback import ActionHandleMisunderstanding
 from nlu.actions.menu import ActionExplainPrivacy, ActionOfferLanguages, ActionShowMenu
 from nlu.actions.nlg import load_responses, render_response
 from nlu.actions.providers import ActionListProviders
-from nlu.actions.support import ActionBookingByPhone, ActionCrisisSupport, ActionRequestCounselor
+from nlu.actions.support import ActionCrisisSupport, ActionRequestCounselor
 from services.content.reader import read_directory
 from services.directory.service import load_directory
 from services.i18n.catalogs import Translator
@@ -93,7 +94,7 @@ async def test_first_misunderstanding_asks_to_rephrase(installed: None) -> None:
         (ActionOfferLanguages(), lambda _: screens.language_picker(_, "kk").text),
         (ActionExplainPrivacy(), lambda _: screens.privacy(_, 90, consented=True).text),
         (ActionRequestCounselor(), lambda _: support_screens.counselor_not_connected(_, None).text),
-        (ActionBookingByPhone(), lambda _: support_screens.booking_by_phone(_).text),
+        (ActionStartBooking(), lambda _: booking_screens.book_start(_).text),
     ],
 )
 async def test_screens_come_in_the_users_language(installed: None, action: Any, expected: Any) -> None:

@@ -136,8 +136,8 @@ async def test_one_chat_in_order_while_other_chats_run_alongside(api: BotApiStan
         assert menu.startswith(english("I can help you find schools"))
         assert categories == english("What kind of help are you looking for?")
         assert privacy.startswith(english("Yoldosh does not ask for your name."))
-        assert book.startswith(english("Booking through Yoldosh is not available yet."))
-        assert appointments.startswith(english("Yoldosh does not keep appointments yet"))
+        assert book == english("To book a visit, choose the kind of help, then tap “Book” under a service.")
+        assert appointments == english("You have no upcoming appointments.")
     assert api.max_concurrent("sendMessage") > 1, "different chats are answered concurrently"
 
 
@@ -224,8 +224,8 @@ async def test_a_shared_location_finds_the_nearest_services_and_shows_one_on_the
     near_buttons = _buttons(_to_chat(calls, user.user_id)[9])
     assert "near|medical|41.311|69.280" in near_buttons
 
-    map_button = _buttons(_to_chat(calls, user.user_id)[4])[0]
-    assert map_button.startswith("map|")
+    book_button, map_button = _buttons(_to_chat(calls, user.user_id)[4])
+    assert book_button.startswith("bk|") and map_button.startswith("map|")
     user.taps(map_button)
     (venue,) = (await api.until(lambda calls: any(c.method == "sendVenue" for c in calls)))[-1:]
     assert venue.method == "sendVenue" and 41 < float(venue.params["latitude"]) < 42

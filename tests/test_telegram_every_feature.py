@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.i18n.catalogs import Translator
-from services.i18n.locales import SUPPORTED_LOCALES
+from services.i18n.locales import SUPPORTED_LOCALES, match_locale
 from tests.telegram_standin import BotApiStandIn, TelegramUser
 
 QUIET_SECONDS = 1.3  # longer than the per-chat pacing gap, so a paced burst is not mistaken for its end
@@ -33,17 +33,23 @@ async def _step(api: BotApiStandIn, user: TelegramUser, act: Callable[[], Any]) 
             seen, quiet_since = now, time.monotonic()
 
 
-def _latest_button(user: TelegramUser, prefix: str) -> str:
+def _latest_button(user: TelegramUser, prefix: str, nth: int = 0) -> str:
+    """The data of the `nth` button starting with `prefix` on the latest message offering one."""
     for message in reversed(user.api.messages_in(user.user_id)):
         markup = message.get("reply_markup") or {"inline_keyboard": []}
-        for row in markup["inline_keyboard"]:
-            for button in row:
-                if button.get("callback_data", "").startswith(prefix):
-                    return str(button["callback_data"])
-    raise AssertionError(f"no button starting with {prefix!r}")
+        found = [
+            str(button["callback_data"])
+            for row in markup["inline_keyboard"]
+            for button in row
+            if button.get("callback_data", "").startswith(prefix)
+        ]
+        if found:
+            return found[min(nth, len(found) - 1)]
+    raise AssertionError(f"no button starting with {prefix!r}; the chat shows {user.sees()[-4:]}")
 
 
 def _script(api: BotApiStandIn, user: TelegramUser, locale: str) -> list[Callable[[], Any]]:
+    seat = SUPPORTED_LOCALES.index(locale)  # everyone books the same service at once: each takes another time
     return [
         lambda: user.says("/start"),
         lambda: user.taps(f"lang|{locale}"),
@@ -56,7 +62,21 @@ def _script(api: BotApiStandIn, user: TelegramUser, locale: str) -> list[Callabl
         lambda: user.taps("countries|medical"),
         lambda: user.taps("country|medical|TJ"),
         lambda: user.says("/book"),
+        lambda: user.taps("cat|psychosocial"),
+        lambda: user.taps(_latest_button(user, "bk|")),
+        lambda: user.taps(_latest_button(user, "bkd|")),
+        lambda: user.taps(_latest_button(user, "bkt|", seat)),
+        lambda: user.says("<i>note</i> & more"),
+        lambda: user.taps("bky"),
+        lambda: user.taps("bky"),
         lambda: user.says("/appointments"),
+        lambda: user.taps(_latest_button(user, "apm|")),
+        lambda: user.taps(_latest_button(user, "bkd|", 1)),
+        lambda: user.taps(_latest_button(user, "bkt|", seat)),
+        lambda: user.taps("bky"),
+        lambda: user.says("/appointments"),
+        lambda: user.taps(_latest_button(user, "apc|")),
+        lambda: user.taps(_latest_button(user, "apcy|")),
         lambda: user.says("/counselor"),
         lambda: user.taps("sos"),
         lambda: user.sends_location(42.8746, 74.5698),
@@ -93,7 +113,9 @@ async def test_every_feature_in_every_language_without_a_single_bot_api_error(
     users = await asyncio.gather(*walks)
     api.assert_no_errors()
     assert len(api.calls_to("deleteMessages")) == len(SUPPORTED_LOCALES)
-    for user, locale in zip(users, SUPPORTED_LOCALES, strict=True):
-        assert user.sees() == [Translator(locale)("Have a good day.")], "the quick exit left one neutral line"
+    for user in users:
+        # the data is erased by then: the line is in the language Telegram reports for the account
+        after_erasure = match_locale(user.language_code) or "ru"
+        assert user.sees() == [Translator(after_erasure)("Have a good day.")], "the quick exit left one neutral line"
     venues = api.calls_to("sendVenue")
     assert len(venues) == len(SUPPORTED_LOCALES)

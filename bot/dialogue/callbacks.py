@@ -23,6 +23,18 @@ MAP = "map"
 NEARBY = "near"
 EMERGENCY = "sos"
 COUNSELOR = "counselor"
+BOOK_START = "book"
+BOOK = "bk"
+BOOK_DAYS = "bkdays"
+BOOK_DAY = "bkd"
+BOOK_TIME = "bkt"
+BOOK_SKIP_NOTE = "bkn"
+BOOK_CONFIRM = "bky"
+BOOK_ABORT = "bkx"
+APPOINTMENTS = "appts"
+APPOINTMENT_CANCEL = "apc"
+APPOINTMENT_CANCEL_YES = "apcy"
+APPOINTMENT_MOVE = "apm"
 
 
 @dataclass(frozen=True)

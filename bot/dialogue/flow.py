@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue import booking_screens, nearby_screens, screens
 from bot.dialogue import callbacks as cb
-from bot.dialogue import nearby_screens, screens
 from bot.dialogue import support_screens as support
+from bot.dialogue.booking_flow import BookingFlow
 from bot.dialogue.media_screens import MediaKind, media_answer
 from bot.dialogue.payloads import PayloadTokens
 from bot.dialogue.replies import Reply, rows
@@ -47,6 +48,23 @@ def _is_bare_command(text: str) -> bool:
     return len(words) == 1 and words[0].startswith("/") and words[0][1:].replace("@", "").replace("_", "").isalnum()
 
 
+BOOKING_ACTIONS = frozenset(
+    {
+        cb.BOOK,
+        cb.BOOK_DAYS,
+        cb.BOOK_DAY,
+        cb.BOOK_TIME,
+        cb.BOOK_SKIP_NOTE,
+        cb.BOOK_CONFIRM,
+        cb.BOOK_ABORT,
+        cb.APPOINTMENTS,
+        cb.APPOINTMENT_CANCEL,
+        cb.APPOINTMENT_CANCEL_YES,
+        cb.APPOINTMENT_MOVE,
+    }
+)
+
+
 class Dialogue:
     """Answers a sender's /start, button presses and text with replies, backed by the services."""
 
@@ -65,6 +83,7 @@ class Dialogue:
         self._secret_key = secret_key
         self._default_locale = default_locale
         self._retention_days = retention_days
+        self._booking = BookingFlow(sessions)
 
     def _pseudonym(self, sender: Sender) -> str:
         return pseudonym_for(self._secret_key, channel=sender.channel, external_id=sender.external_id)
@@ -125,6 +144,11 @@ class Dialogue:
                 return [support.counselor_not_connected(_, user.country_code)]
             case cb.MAP, (provider_id,):
                 return self._on_map(_, provider_id, consented=consented)
+            case cb.BOOK_START, ():
+                return [booking_screens.book_start(_)]
+        if callback.action in BOOKING_ACTIONS:
+            return self._book(_, user, callback) if consented else [screens.needs_consent(_)]
+        match callback.action, callback.args:
             case cb.NEARBY, (category, latitude, longitude) if category in CATEGORY_CODES:
                 return self._nearby(_, latitude, longitude, category)
             case cb.DELETE_CONFIRM, ():
@@ -166,9 +190,9 @@ class Dialogue:
             case "/delete_my_data":
                 return [support.with_quick_exit(_, screens.delete_confirm(_))]
             case "/book":
-                return [support.booking_by_phone(_)]
+                return [booking_screens.book_start(_)]
             case "/appointments":
-                return [support.no_appointments_here(_)]
+                return self._booking.appointments(_, user.pseudonym) if consented else [screens.needs_consent(_)]
             case "/counselor":
                 return [support.counselor_not_connected(_, user.country_code)]
             case None:
@@ -177,6 +201,8 @@ class Dialogue:
                 return [screens.unknown_command(_, consented=consented)]
         if not consented:
             return [screens.needs_consent(_)]
+        if command is None and self._booking.awaits_note(user.pseudonym):
+            return self._booking.note(_, user.pseudonym, text)
         return self._converse(user, text)
 
     def _converse(self, user: UserView, text: str) -> list[Reply]:
@@ -234,6 +260,34 @@ class Dialogue:
         if user is None or user.locale is None:
             replies.extend(self.start(sender, user))
         return replies
+
+    def _book(self, _: Translator, user: UserView, callback: cb.Callback) -> list[Reply]:
+        """A booking button (the user has consented)."""
+        flow, pseudonym = self._booking, user.pseudonym
+        match callback.action, callback.args:
+            case cb.BOOK, (provider_id,):
+                return flow.start(_, pseudonym, provider_id)
+            case cb.BOOK_DAYS, ():
+                return flow.days(_, pseudonym)
+            case cb.BOOK_DAY, (day,):
+                return flow.day(_, pseudonym, day)
+            case cb.BOOK_TIME, (slot,):
+                return flow.time(_, pseudonym, slot)
+            case cb.BOOK_SKIP_NOTE, ():
+                return flow.note(_, pseudonym, None)
+            case cb.BOOK_CONFIRM, ():
+                return flow.confirm(_, pseudonym)
+            case cb.BOOK_ABORT, ():
+                return flow.abort(_, pseudonym)
+            case cb.APPOINTMENTS, ():
+                return flow.appointments(_, pseudonym)
+            case cb.APPOINTMENT_CANCEL, (number,) if number.isdigit():
+                return flow.cancel_ask(_, pseudonym, int(number))
+            case cb.APPOINTMENT_CANCEL_YES, (number,) if number.isdigit():
+                return flow.cancel(_, pseudonym, int(number))
+            case cb.APPOINTMENT_MOVE, (number,) if number.isdigit():
+                return flow.move(_, pseudonym, int(number))
+        return [screens.expired_button(_, consented=True)]
 
     def _on_map(self, _: Translator, provider_id: str, *, consented: bool) -> list[Reply]:
         try:

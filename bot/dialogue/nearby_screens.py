@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialogue import callbacks as cb
 from bot.dialogue.replies import Button, Reply, Venue, rows
-from bot.dialogue.screens import provider_card_text
+from bot.dialogue.screens import provider_card_buttons, provider_card_text
 from services.directory.categories import CATEGORY_LABELS
 from services.directory.places import city_name
 from services.directory.types import NearbyProvider, ProviderCard
@@ -12,11 +12,6 @@ from services.i18n.catalogs import Translator
 from services.i18n.formatting import format_distance
 
 COORDINATE_DIGITS = 3  # about 100 m: enough to sort by distance, no more precise than that
-
-
-def map_button(_: Translator, card: ProviderCard) -> Button:
-    """Shows the provider as a venue on the map."""
-    return Button(_("Show on map"), cb.make(cb.MAP, card.id))  # same label as the cards in provider_page
 
 
 def on_map(_: Translator, card: ProviderCard) -> Reply:
@@ -35,7 +30,7 @@ def nearby(_: Translator, results: list[NearbyProvider], latitude: float, longit
     for result in results:
         distance = _("About {distance} from you").format(distance=format_distance(result.distance_km, _.locale))
         text = f"{provider_card_text(_, result.card)}\n{distance}"
-        replies.append(Reply(text, rows(map_button(_, result.card))))
+        replies.append(Reply(text, provider_card_buttons(_, result.card)))
     buttons = [Button(_(label), cb.make(cb.NEARBY, code, lat, lon)) for code, label in CATEGORY_LABELS.items()]
     buttons.append(Button(_("Menu"), cb.MENU))
     replies.append(Reply(_("Looking for one kind of help near you? Choose it:"), rows(*buttons, per_row=2)))

@@ -159,6 +159,13 @@ def provider_card_text(_: Translator, card: ProviderCard) -> str:
     return "\n".join(lines)
 
 
+def provider_card_buttons(_: Translator, card: ProviderCard) -> tuple[tuple[Button, ...], ...]:
+    """Under each provider card: book a visit, see it on the map."""
+    return rows(
+        Button(_("Book"), cb.make(cb.BOOK, card.id)), Button(_("Show on map"), cb.make(cb.MAP, card.id)), per_row=2
+    )
+
+
 def provider_page(
     _: Translator, page: ProviderPage, category: str, country: str, city: str | None = None
 ) -> list[Reply]:
@@ -166,10 +173,7 @@ def provider_page(
     if page.total == 0:
         text = _("I have no services of this kind in {country} yet.").format(country=country_name(country, _.locale))
         return [Reply(text, rows(Button(_("Other services"), cb.SERVICES), Button(_("Menu"), cb.MENU)))]
-    replies = [
-        Reply(provider_card_text(_, card), rows(Button(_("Show on map"), cb.make(cb.MAP, card.id))))
-        for card in page.cards
-    ]
+    replies = [Reply(provider_card_text(_, card), provider_card_buttons(_, card)) for card in page.cards]
     shown_until = page.offset + len(page.cards)
     status = _("Shown {shown} of {total}.").format(
         shown=format_number(shown_until, _.locale), total=format_number(page.total, _.locale)

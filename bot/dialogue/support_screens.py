@@ -6,7 +6,6 @@ from __future__ import annotations
 from bot.dialogue import callbacks as cb
 from bot.dialogue.replies import Button, Reply, rows
 from bot.dialogue.screens import menu_buttons
-from services.directory.categories import CATEGORY_LABELS
 from services.directory.places import country_codes, country_name
 from services.emergency.contacts import contacts_are_sample, emergency_contacts
 from services.i18n.catalogs import Translator
@@ -48,25 +47,6 @@ def counselor_not_connected(_: Translator, country: str | None) -> Reply:
         *_contact_lines(_, country),
     ]
     return with_quick_exit(_, Reply("\n".join(lines), menu_buttons(_, consented=True)))
-
-
-def booking_by_phone(_: Translator) -> Reply:
-    """Until booking is built: say so and lead to the phone numbers in the directory."""
-    text = _(
-        "Booking through Yoldosh is not available yet. You can book by calling the service: choose the kind"
-        " of help to see addresses and phone numbers."
-    )
-    buttons = [Button(_(label), cb.make(cb.CATEGORY, code)) for code, label in CATEGORY_LABELS.items()]
-    return Reply(text, rows(*buttons, per_row=2))
-
-
-def no_appointments_here(_: Translator) -> Reply:
-    """/appointments while booking is not built: nothing is kept here, and where to look instead."""
-    text = _(
-        "Yoldosh does not keep appointments yet, so there are none here. If you booked by phone, please call"
-        " the service to check or cancel."
-    )
-    return Reply(text, menu_buttons(_, consented=True))
 
 
 def quick_exit_line(_: Translator) -> Reply:

@@ -26,12 +26,3 @@ class ActionRequestCounselor(ScreenAction):
 
     def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
         return [support_screens.counselor_not_connected(_, country_of(tracker))]
-
-
-class ActionBookingByPhone(ScreenAction):
-    """Booking questions: point to the providers' phone numbers by kind of help."""
-
-    action_name = "action_booking_by_phone"
-
-    def screens(self, _: Translator, tracker: Tracker) -> list[Reply]:
-        return [support_screens.booking_by_phone(_)]

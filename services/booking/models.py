@@ -59,3 +59,19 @@ class SlotSeat(Base):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), unique=True)
 
     __table_args__ = (CheckConstraint("seat_number >= 1", name="seat_number_positive"),)
+
+
+class BookingDraft(Base):
+    """A booking in progress (provider, day, time, note), one per user: survives restarts and double taps."""
+
+    __tablename__ = "booking_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    awaiting_note: Mapped[bool] = mapped_column(default=False)
+    reschedule_of_id: Mapped[int | None] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

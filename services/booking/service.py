@@ -74,7 +74,8 @@ def visit_code(*, provider_id: str, pseudonym: str) -> str:
     return f"{code[:3]}-{code[3:]}"
 
 
-def _clean_note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
+    """The note trimmed, None when blank; NoteTooLongError over the limit."""
     text = (note or "").strip()
     if len(text) > NOTE_MAX_LENGTH:
         raise NoteTooLongError(f"at most {NOTE_MAX_LENGTH} characters")
@@ -218,7 +219,7 @@ def book_slot(
     """Book one seat of a slot for a consenting user; a repeated idempotency key returns the same appointment."""
     aware(starts_at, now)
     starts_at = starts_at.astimezone(UTC)
-    note = _clean_note(note)
+    note = clean_note(note)
     user = _user(session, pseudonym, consenting=True)
     replayed = _replay(
         session, idempotency_key, user=user, provider_id=provider_id, starts_at=starts_at, rescheduled_from_id=None

@@ -7,7 +7,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -47,3 +47,8 @@ def format_distance(kilometres: float, locale: str) -> str:
         return format_unit(metres, "length-meter", length="short", locale=babel_locale(locale))
     rounded = round(kilometres, 1) if kilometres < 10 else round(kilometres)
     return format_unit(rounded, "length-kilometer", length="short", locale=babel_locale(locale))
+
+
+def format_short_day(day: date, locale: str) -> str:
+    """A day short enough for a button, weekday included ("Thu, Dec 3")."""
+    return format_skeleton("MMMEd", day, locale=babel_locale(locale))

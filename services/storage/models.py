@@ -1,7 +1,7 @@
 """Imports every domain's ORM models so the metadata is complete (services layer, for Alembic and tests)."""
 
 from services.audit.models import AuditEntry
-from services.booking.models import Appointment, SlotSeat
+from services.booking.models import Appointment, BookingDraft, SlotSeat
 from services.directory.models import (
     OpeningHours,
     Provider,
@@ -21,6 +21,7 @@ __all__ = [
     "Appointment",
     "AuditEntry",
     "Base",
+    "BookingDraft",
     "CaseMessage",
     "Counselor",
     "EscalationCase",
