@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import telegram_load
 from bot.processes import running_server
 from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
@@ -144,6 +145,7 @@ def main() -> None:
     print(f"    REST turn with actions: {runtime['turn_webhook']}", flush=True)  # type: ignore[index]
     print(f"    raw /model/parse:       {runtime['model_parse']}", flush=True)  # type: ignore[index]
     print(f"    RSS (MB):               {runtime['rss_mb']}", flush=True)  # type: ignore[index]
+    results["telegram"] = telegram_load.measure(model)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"==> Written to {RESULTS.relative_to(PROJECT_ROOT)}")
