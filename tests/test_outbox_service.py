@@ -14,9 +14,9 @@ from tests.factories import make_user
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 
 
-def queue(session: Session, key: str, due_at: datetime, user_id: int | None = None) -> bool:
+def queue(session: Session, key: str, due_at: datetime, user_id: int | None = None, kind: str = "test") -> bool:
     return outbox.enqueue_message(
-        session, kind="test", user_id=user_id, payload={"n": key}, due_at=due_at, dedupe_key=key, now=NOW
+        session, kind=kind, user_id=user_id, payload={"n": key}, due_at=due_at, dedupe_key=key, now=NOW
     )
 
 
@@ -121,3 +121,53 @@ def test_cancelled_entries_are_not_claimed(session: Session) -> None:
     assert outbox.cancel_messages(session, dedupe_keys=["a", "b", "missing"]) == 2
     assert outbox.claim_due_messages(session, now=NOW + timedelta(hours=1), limit=5, worker_id="w") == ()
     assert status_of(session, "a") is OutboxStatus.CANCELLED
+
+
+def test_a_worker_claims_only_its_kinds_and_leaves_the_others_pending(session: Session) -> None:
+    queue(session, "reminder", NOW, kind="appointment_reminder")
+    queue(session, "follow-up", NOW - timedelta(minutes=1), kind="counselor_follow_up")
+    queue(session, "notice", NOW, kind="provider_booking_created")
+    telegram = ("appointment_reminder", "provider_booking_created")
+    claimed = outbox.claim_due_messages(session, now=NOW, limit=10, worker_id="telegram", kinds=telegram)
+    assert sorted(item.dedupe_key for item in claimed) == ["notice", "reminder"]
+    assert outbox.claim_due_messages(session, now=NOW, limit=10, worker_id="telegram", kinds=telegram) == ()
+    assert status_of(session, "follow-up") is OutboxStatus.PENDING
+    (desk,) = outbox.claim_due_messages(session, now=NOW, limit=10, worker_id="desk", kinds=["counselor_follow_up"])
+    assert desk.dedupe_key == "follow-up"
+
+
+def test_abandoned_entries_of_other_kinds_are_left_to_their_workers(session: Session) -> None:
+    queue(session, "follow-up", NOW, kind="counselor_follow_up")
+    now = NOW
+    for attempt in range(outbox.MAX_ATTEMPTS):
+        outbox.claim_due_messages(session, now=now, limit=1, worker_id=f"desk{attempt}", kinds=["counselor_follow_up"])
+        now += outbox.STALE_CLAIM_AFTER + timedelta(seconds=1)
+    outbox.claim_due_messages(session, now=now, limit=1, worker_id="telegram", kinds=["appointment_reminder"])
+    assert status_of(session, "follow-up") is OutboxStatus.CLAIMED
+    outbox.claim_due_messages(session, now=now, limit=1, worker_id="desk", kinds=["counselor_follow_up"])
+    assert status_of(session, "follow-up") is OutboxStatus.FAILED
+
+
+def test_a_permanent_failure_is_given_up_at_once(session: Session) -> None:
+    queue(session, "blocked", NOW)
+    (item,) = outbox.claim_due_messages(session, now=NOW, limit=1, worker_id="w")
+    outcome = outbox.mark_failed(
+        session, message_id=item.id, worker_id="w", now=NOW, error="Forbidden: bot was blocked", permanent=True
+    )
+    assert (outcome.owned, outcome.status, outcome.retry_at) == (True, OutboxStatus.FAILED, None)
+    assert outbox.claim_due_messages(session, now=NOW + timedelta(days=1), limit=1, worker_id="w") == ()
+    session.expire_all()
+    stored = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "blocked")).one()
+    assert (stored.attempts, stored.last_error) == (1, "Forbidden: bot was blocked")
+
+
+def test_a_skipped_entry_is_recorded_as_such_by_its_holder_only(session: Session) -> None:
+    queue(session, "stale", NOW)
+    (item,) = outbox.claim_due_messages(session, now=NOW, limit=1, worker_id="w1")
+    assert (
+        outbox.mark_skipped(session, message_id=item.id, worker_id="w2", reason="appointment cancelled").owned is False
+    )
+    skipped = outbox.mark_skipped(session, message_id=item.id, worker_id="w1", reason="appointment cancelled")
+    assert (skipped.owned, skipped.status) == (True, OutboxStatus.SKIPPED)
+    assert status_of(session, "stale") is OutboxStatus.SKIPPED
+    assert outbox.claim_due_messages(session, now=NOW + timedelta(days=1), limit=1, worker_id="w1") == ()

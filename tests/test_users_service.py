@@ -64,6 +64,16 @@ def test_declining_forgets_the_chat(session: Session) -> None:
     assert stored is not None and stored.chat_id is None and stored.locale == "uz"
 
 
+def test_notifications_are_delivered_only_to_a_consenting_users_chat(session: Session) -> None:
+    user = make_user(session, telegram_id=46, chat_id=4646)
+    stranger = make_user(session, telegram_id=49, consented=False)
+    assert users.delivery_chat_id(session, user_id=user.id) == 4646
+    assert users.delivery_chat_id(session, user_id=stranger.id) is None
+    users.decline_consent(session, pseudonym=user.pseudonym)
+    assert users.delivery_chat_id(session, user_id=user.id) is None
+    assert users.delivery_chat_id(session, user_id=10_000_000) is None
+
+
 def test_follow_up_consent_needs_consent_and_is_forgotten_on_declining(session: Session) -> None:
     stranger = make_user(session, telegram_id=47, consented=False)
     with pytest.raises(users.ConsentRequiredError):

@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
-from bot.telegram import handlers
+from bot.telegram import handlers, outbox_worker
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.quick_exit import RecentMessages
@@ -80,4 +80,5 @@ def build_application(
     application.bot_data[DIALOGUE_KEY] = dialogue
     application.bot_data[RECENT_KEY] = RecentMessages()
     handlers.register(application)
+    outbox_worker.register(application, sessions, default_locale=settings.default_locale)
     return application

@@ -187,6 +187,14 @@ def find_providers(
     return ProviderPage(cards=tuple(provider_card(p, locale) for p in providers), total=total, offset=offset)
 
 
+def provider_chat_id(session: Session, *, provider_id: str) -> int | None:
+    """The Telegram chat where an active provider's staff get booking notices, or None when it has none."""
+    provider = repository.get_provider(session, provider_id)
+    if provider is None or not provider.active:
+        return None
+    return provider.telegram_chat_id
+
+
 def get_provider_card(session: Session, *, provider_id: str, locale: str) -> ProviderCard:
     """The card of one active provider in `locale`."""
     provider = repository.get_provider(session, provider_id)

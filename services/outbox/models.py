@@ -13,13 +13,15 @@ from services.storage.base import Base, UTCDateTime, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
-    """Delivery state of an outbox entry: pending → claimed → sent, or back to pending to retry, or failed."""
+    """Delivery state of an outbox entry: pending → claimed → sent, or back to pending to retry, or failed;
+    skipped when the worker found nothing left to say (its appointment cancelled or over)."""
 
     PENDING = "pending"
     CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"
 
 
 class OutboxMessage(Base):

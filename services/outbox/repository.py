@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,8 +55,14 @@ def cancel_undelivered(session: Session, *, dedupe_keys: Iterable[str]) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _claimable(*, now: datetime, stale_before: datetime, max_attempts: int) -> ColumnElement[bool]:
-    return or_(
+def _of_kinds(kinds: Collection[str] | None) -> ColumnElement[bool]:
+    return OutboxMessage.kind.in_(sorted(kinds)) if kinds is not None else true()
+
+
+def _claimable(
+    *, now: datetime, stale_before: datetime, max_attempts: int, kinds: Collection[str] | None
+) -> ColumnElement[bool]:
+    due = or_(
         and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
         and_(
             OutboxMessage.status == OutboxStatus.CLAIMED,
@@ -64,16 +70,21 @@ def _claimable(*, now: datetime, stale_before: datetime, max_attempts: int) -> C
             OutboxMessage.attempts < max_attempts,
         ),
     )
+    return and_(due, _of_kinds(kinds))
 
 
-def give_up_abandoned(session: Session, *, stale_before: datetime, max_attempts: int) -> int:
-    """Fail entries whose every attempt was claimed by a worker that never reported back; returns how many."""
+def give_up_abandoned(
+    session: Session, *, stale_before: datetime, max_attempts: int, kinds: Collection[str] | None = None
+) -> int:
+    """Fail entries (of these kinds, or any) whose every attempt was claimed by a worker that never reported back;
+    returns how many."""
     result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.CLAIMED,
             OutboxMessage.claimed_at < stale_before,
             OutboxMessage.attempts >= max_attempts,
+            _of_kinds(kinds),
         )
         .values(status=OutboxStatus.FAILED, last_error="abandoned by its workers", claimed_by=None)
         .execution_options(synchronize_session=False)
@@ -82,15 +93,23 @@ def give_up_abandoned(session: Session, *, stale_before: datetime, max_attempts:
 
 
 def claim(
-    session: Session, *, now: datetime, stale_before: datetime, limit: int, worker_id: str, max_attempts: int
+    session: Session,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    limit: int,
+    worker_id: str,
+    max_attempts: int,
+    kinds: Collection[str] | None = None,
 ) -> Sequence[OutboxMessage]:
-    """Claim up to `limit` due entries for `worker_id`, oldest due first; no two claimers get the same entry.
+    """Claim up to `limit` due entries (of these kinds, or any) for `worker_id`, oldest due first; no two claimers
+    get the same entry.
 
     PostgreSQL locks the candidates with FOR UPDATE SKIP LOCKED, so concurrent workers pass over each other's rows.
     On both backends the UPDATE repeats the claimable condition, so a row claimed meanwhile (PostgreSQL re-checks a
     row after waiting for its lock; SQLite writers take turns under BEGIN IMMEDIATE) is not claimed again.
     """
-    claimable = _claimable(now=now, stale_before=stale_before, max_attempts=max_attempts)
+    claimable = _claimable(now=now, stale_before=stale_before, max_attempts=max_attempts, kinds=kinds)
     candidates = select(OutboxMessage.id).where(claimable).order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

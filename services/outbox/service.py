@@ -1,7 +1,7 @@
 """The transactional outbox (services layer): queue notifications with their cause, hand them to workers.
 
-A delivery worker claims due entries in one short transaction and commits, delivers each, then reports
-`mark_sent` or `mark_failed` in another. A claim records the worker and the time: if the worker dies before
+A delivery worker claims due entries in one short transaction and commits, delivers each, then reports `mark_sent`,
+`mark_failed` or `mark_skipped` in another. A claim records the worker and the time: if the worker dies before
 reporting, the claim goes stale after `STALE_CLAIM_AFTER` and another worker takes the entry over, so nothing is
 lost. Nothing is sent twice as long as a worker reports within that time; a worker that stalls longer loses its
 claim (`mark_sent` then returns `owned=False`), and the entry may have been delivered by both.
@@ -10,7 +10,7 @@ Payloads carry ids and a locale only; transports render the text from the catalo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,12 +77,20 @@ def claim_due_messages(
     worker_id: str,
     stale_after: timedelta = STALE_CLAIM_AFTER,
     max_attempts: int = MAX_ATTEMPTS,
+    kinds: Collection[str] | None = None,
 ) -> tuple[OutboxItem, ...]:
-    """Claim up to `limit` due notifications for `worker_id` (stale claims included); commit before delivering."""
+    """Claim up to `limit` due notifications of `kinds` (default: every kind) for `worker_id`, stale claims included;
+    commit before delivering. Entries of other kinds are left alone, for the workers that deliver those."""
     stale_before = now - stale_after
-    repository.give_up_abandoned(session, stale_before=stale_before, max_attempts=max_attempts)
+    repository.give_up_abandoned(session, stale_before=stale_before, max_attempts=max_attempts, kinds=kinds)
     claimed = repository.claim(
-        session, now=now, stale_before=stale_before, limit=limit, worker_id=worker_id, max_attempts=max_attempts
+        session,
+        now=now,
+        stale_before=stale_before,
+        limit=limit,
+        worker_id=worker_id,
+        max_attempts=max_attempts,
+        kinds=kinds,
     )
     return tuple(_item(message) for message in claimed)
 
@@ -104,11 +112,13 @@ def mark_failed(
     error: str,
     retry_after: timedelta | None = None,
     max_attempts: int = MAX_ATTEMPTS,
+    permanent: bool = False,
 ) -> DeliveryOutcome:
-    """Record a failed attempt (`error` names the failure, never user data): retry with backoff, or give up."""
+    """Record a failed attempt (`error` names the failure, never user data): retry with backoff, or give up — at
+    once when the failure is `permanent` (the recipient blocked the bot, has no chat), else after `max_attempts`."""
     attempts = repository.attempts_of(session, message_id)
     reason = error[:ERROR_LENGTH]
-    if attempts >= max_attempts:
+    if permanent or attempts >= max_attempts:
         owned = repository.finish_claim(
             session, message_id=message_id, worker_id=worker_id, status=OutboxStatus.FAILED, last_error=reason
         )
@@ -127,3 +137,15 @@ def mark_failed(
     if not owned:
         return DeliveryOutcome(owned=False, status=None)
     return DeliveryOutcome(owned=True, status=OutboxStatus.PENDING, retry_at=retry_at)
+
+
+def mark_skipped(session: Session, *, message_id: int, worker_id: str, reason: str) -> DeliveryOutcome:
+    """Record that an entry this worker holds was deliberately not sent (`reason`, e.g. "appointment cancelled")."""
+    owned = repository.finish_claim(
+        session,
+        message_id=message_id,
+        worker_id=worker_id,
+        status=OutboxStatus.SKIPPED,
+        last_error=reason[:ERROR_LENGTH],
+    )
+    return DeliveryOutcome(owned=owned, status=OutboxStatus.SKIPPED if owned else None)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.storage.base import utcnow
 from services.trail.models import TrailMessage
-from services.users.repository import find_by_pseudonym
+from services.users.repository import find_by_id, find_by_pseudonym
 
 # Telegram lets a bot delete messages in a private chat for 48 hours.
 DELETABLE_FOR = timedelta(hours=48)
@@ -27,6 +27,15 @@ def remember_messages(
     if user is None or user.consent_at is None:
         return False
     now = now or utcnow()
+    session.add_all(TrailMessage(user_id=user.id, message_id=message_id, sent_at=now) for message_id in message_ids)
+    return True
+
+
+def remember_delivered(session: Session, *, user_id: int, message_ids: Iterable[int], now: datetime) -> bool:
+    """Keep the ids of messages a worker delivered (reminders) for the quick exit; False unless the user consents."""
+    user = find_by_id(session, user_id)
+    if user is None or user.consent_at is None:
+        return False
     session.add_all(TrailMessage(user_id=user.id, message_id=message_id, sent_at=now) for message_id in message_ids)
     return True
 

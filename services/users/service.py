@@ -72,6 +72,14 @@ def give_consent(session: Session, *, pseudonym: str, chat_id: int | None = None
     return _view(user)
 
 
+def delivery_chat_id(session: Session, *, user_id: int) -> int | None:
+    """The chat to deliver a notification to: kept only while the user consents, so None means do not send."""
+    user = repository.find_by_id(session, user_id)
+    if user is None or user.consent_at is None:
+        return None
+    return user.chat_id
+
+
 def decline_consent(session: Session, *, pseudonym: str) -> UserView:
     """Record that consent was declined: nothing beyond the language choice is kept."""
     user = _require(session, pseudonym)
