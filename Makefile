@@ -50,7 +50,7 @@ chat: setup  ## console chat only, in this process (no Rasa: free text gets the 
 train: setup  ## train the Rasa model into nlu/models/ if its inputs changed
 	@$(VENV)/bin/yoldosh train
 
-bench: setup  ## benchmarks: NLU quality per locale against a baseline, training time
+bench: setup  ## benchmarks: training, NLU quality, Telegram load and memory, safety net, booking
 	@$(VENV)/bin/python -m bench.run
 
 test: setup lint  ## lint, then the whole test suite, PostgreSQL and Rasa included

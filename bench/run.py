@@ -1,4 +1,4 @@
-"""`make bench`: training time, NLU quality per locale against a baseline, turn latency and memory.
+"""`make bench`: training, NLU quality, turn latency and memory, the Telegram load targets, safety net, booking.
 
 Numbers to report, not pass/fail tests. Results are also written to var/bench/results.json.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import telegram_load
+from bench import booking, safety, telegram_load
 from bot.processes import running_server
 from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
@@ -146,6 +146,15 @@ def main() -> None:
     print(f"    raw /model/parse:       {runtime['model_parse']}", flush=True)  # type: ignore[index]
     print(f"    RSS (MB):               {runtime['rss_mb']}", flush=True)  # type: ignore[index]
     results["telegram"] = telegram_load.measure(model)
+    print("==> Safety net: recall and false alarms per locale, scans per second", flush=True)
+    results["safety"] = {
+        key: {name: value for name, value in part.items() if name != "misses"} for key, part in safety.run().items()
+    }
+    print(f"    {results['safety']['speed']}", flush=True)  # type: ignore[index]
+    print("==> Booking: overbooking race, latency at 50 users, slot search (PostgreSQL and SQLite)", flush=True)
+    results["booking"] = [booking.run(backend) for backend in ("postgresql", "sqlite")]
+    for run in results["booking"]:  # type: ignore[attr-defined]
+        print(f"    {run['backend']}: race {run['race']}, latency {run['latency']}", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"==> Written to {RESULTS.relative_to(PROJECT_ROOT)}")
