@@ -18,7 +18,7 @@ from services.i18n.locales import SUPPORTED_LOCALES
 from services.paths import PROJECT_ROOT
 from services.safety import SafetyAssessment, SafetyCategory, SafetyLevel, scan_message
 from services.safety.loader import LexiconError, compile_lexicon, load_lexicon
-from services.safety.patterns import PREPARE, PatternError, compile_phrase, prefixes
+from services.safety.patterns import PREPARE, PatternError, compile_phrase, prefixes, word_keys
 from services.safety.scanner import prepare_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "safety"
@@ -31,6 +31,11 @@ def _corpus(locale: str) -> list[dict[str, str]]:
 
 def _heldout() -> list[dict[str, str]]:
     return [json.loads(line) for line in (FIXTURES / "heldout.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _blind(locale: str) -> list[dict[str, str]]:
+    path = FIXTURES / "blind" / f"{locale}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _misses(rows: list[dict[str, str]], locale: str, wanted: set[str]) -> list[str]:
@@ -90,6 +95,76 @@ def test_heldout_set_is_labelled_apart_from_the_corpus() -> None:
     assert set(counts) == set(SUPPORTED_LOCALES) and min(counts.values()) >= 12, counts
     for row in rows:
         assert row["level"] in LEVELS and (row["level"] == "none") == ("category" not in row), row
+
+
+# --- the blind set: written without the lexicons (urgent recall .62-.85), then the development set -------------
+# Its misses were studied family by family (all inflections of a verb, subject and harm within a window, a plea
+# with a danger cue, medical signs, sensitive follow-ups) rather than sentence by sentence. The thresholds are
+# what the lexicons reach on it; the held-out set stays the honest estimate for phrases never seen.
+BLIND_URGENT_RECALL = 1.0
+BLIND_SENSITIVE_RECALL = 0.95
+BLIND_FALSE_ALARMS = 0.025  # at most one harmless line in forty flagged at all, and none urgent
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_blind_set_is_labelled_and_apart_from_the_corpus(locale: str) -> None:
+    rows = _blind(locale)
+    counts = Counter(row["level"] for row in rows)
+    assert counts == {"urgent": 40, "sensitive": 30, "none": 40}, counts
+    for row in rows:
+        assert row["lang"] == locale and row["level"] in LEVELS, row
+        if row["level"] != "none":
+            assert SafetyCategory(row["category"]).level.value == row["level"], row
+    texts = {row["text"] for row in rows}
+    assert len(texts) == len(rows), "duplicate texts"
+    assert not texts & {row["text"] for row in _heldout()}
+    shared = [row for row in rows if row["text"] in {row["text"] for row in _corpus(locale)}]
+    assert all(row["level"] == "none" for row in shared), shared  # only greetings such as "здравствуйте"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_blind_development_set_meets_its_thresholds(locale: str) -> None:
+    rows = _blind(locale)
+    urgent = [row for row in rows if row["level"] == "urgent"]
+    sensitive = [row for row in rows if row["level"] == "sensitive"]
+    harmless = [row for row in rows if row["level"] == "none"]
+    missed_urgent = _misses(urgent, locale, {"urgent"})
+    assert 1 - len(missed_urgent) / len(urgent) >= BLIND_URGENT_RECALL, missed_urgent
+    missed_sensitive = _misses(sensitive, locale, {"sensitive", "urgent"})
+    assert 1 - len(missed_sensitive) / len(sensitive) >= BLIND_SENSITIVE_RECALL, missed_sensitive
+    assert _misses(harmless, locale, {"none", "sensitive"}) == [], "false urgent"
+    flagged = _misses(harmless, locale, {"none"})
+    assert len(flagged) / len(harmless) <= BLIND_FALSE_ALARMS, flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my 9 year old son is not back from school since this morning and his phone is off", "urgent"),
+        ("since this morning my son, 9, is missing", "urgent"),
+        ("мой сын не вернулся из школы, с утра его нет", "urgent"),
+        ("o'g'lim ertalabdan beri yo'q, telefoni o'chiq", "urgent"),
+        ("i'm going to kill my husband if he forgets my birthday again 😂", "none"),
+        ("my husband said he is going to kill me if i leave", "urgent"),
+        ("i locked my keys in the car, who can open it", "none"),
+        ("my son cut himself slightly with a knife while cooking, what cream?", "none"),
+        ("is the blood test free for pregnant women?", "none"),
+    ],
+)
+def test_phrases_joined_with_and_hold_in_any_order_and_idioms_still_win(text: str, level: str) -> None:
+    assert scan_message(text).level.value == level
+
+
+def test_an_entry_joined_with_and_is_explained_by_its_own_line() -> None:
+    assessment = scan_message("since this morning my son, 9, is missing", explain=True)
+    lines = [_lexicon_line(rule) for rule in assessment.rules]
+    assert any("&" in line for line in lines), lines
+
+
+def _lexicon_line(rule: str) -> str:
+    name, line = rule.split(":")
+    text = (PROJECT_ROOT / "services" / "safety" / "lexicon" / name).read_text(encoding="utf-8")
+    return text.splitlines()[int(line) - 1]
 
 
 # --- the issue's examples, languages and scripts -----------------------------------------------------------------
@@ -290,6 +365,9 @@ def test_every_lexicon_says_it_is_a_draft_and_defines_the_categories() -> None:
         ("убь(е|ё)т", "ubyet", "ru", True),
         ("ҷон", "jon", "tg", True),
         ("💊 💊 💊", "💊💊💊", None, True),
+        ("son* & (missing|gone)", "missing since the morning, my son", None, True),
+        ("son* & (missing|gone)", "my son is home", None, False),
+        ("bola* & yolg'iz & (och|ovqat yo'q)", "ovqat yo'q, bolalar uch kundan beri yolg'iz", "uz", True),
     ],
 )
 def test_phrase_language(entry: str, text: str, lang: str | None, expected: bool, tmp_path: Path) -> None:
@@ -301,7 +379,9 @@ def test_phrase_language(entry: str, text: str, lang: str | None, expected: bool
     assert bool(pattern.search(prepared)) is expected
 
 
-@pytest.mark.parametrize("entry", ["(unclosed", "a |b", "..", "word ..", "[x]", "{unknown}"])
+@pytest.mark.parametrize(
+    "entry", ["(unclosed", "a |b", "..", "word ..", "[x]", "{unknown}", "a & b & c & d", "^ a & b", "a & ", "a & b $"]
+)
 def test_bad_phrases_are_refused(entry: str) -> None:
     with pytest.raises(PatternError):
         compile_phrase(entry, {})
@@ -310,6 +390,13 @@ def test_bad_phrases_are_refused(entry: str) -> None:
 def test_a_match_starts_with_a_known_key() -> None:
     assert prefixes(compile_phrase("(he|she) hits", {}), 2) == {"he", "hi", "sh"}  # e may be typed ye, y reads i
     assert prefixes(compile_phrase("[my] son", {}), 2) == {"mi", "so"}
+
+
+def test_short_words_are_their_own_dispatch_keys() -> None:
+    # "i" and "he" end before three letters: they are filed under themselves, not under every first letter
+    assert word_keys(compile_phrase("(i|he) hit*", {}), 3) == {"i", "he", "hie"}
+    assert word_keys(compile_phrase("kill* myself", {}), 3) == {"kil"}
+    assert word_keys(compile_phrase("💊 💊", {}), 3) == {"💊"}
 
 
 @pytest.mark.parametrize(

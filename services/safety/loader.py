@@ -8,8 +8,8 @@ beginning. Entries keep their file and line ("uz.yml:57") so a verdict can be ex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -20,8 +20,9 @@ from services.safety.patterns import (
     PatternError,
     Prepare,
     compile_alternatives,
-    compile_entry,
-    prefixes,
+    compile_parts,
+    dispatch_key,
+    word_keys,
 )
 from services.safety.types import URGENT_CATEGORIES, SafetyCategory
 
@@ -36,12 +37,18 @@ class LexiconError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One lexicon entry: where it is written, what it means, and its regex source."""
+    """One lexicon entry: where it is written, what it means, and its regex source.
+
+    An entry `a & b` has no source of its own: its phrases are filed as entries of their own buckets
+    (`part_<n>`, shared by every entry with the same phrase) and `parts` names them; the entry holds when all
+    of them match somewhere in the message.
+    """
 
     rule: str
     bucket: str
     source: str
     head: str
+    parts: tuple[str, ...] = ()
 
 
 class Dispatch:
@@ -55,11 +62,13 @@ class Dispatch:
     """
 
     def __init__(self, entries: list[Entry]) -> None:
-        grouped: dict[int, dict[str, dict[str, list[str]]]] = {length: {} for length in KEY_LENGTHS}
+        grouped: dict[int, dict[str, dict[str, list[tuple[str, str]]]]] = {length: {} for length in KEY_LENGTHS}
         for entry in entries:
             length, keys = _keys(entry.head)
             for key in keys:
-                grouped[length].setdefault(key, {}).setdefault(entry.bucket, []).append(entry.source)
+                head = _narrowed(entry.head, length, key)
+                source = head + entry.source[len(entry.head) :] if entry.source.startswith(entry.head) else entry.source
+                grouped[length].setdefault(key, {}).setdefault(entry.bucket, []).append((head, source))
         self._sources = tuple(
             (length, {key: _lookaheads(buckets) for key, buckets in grouped[length].items()})
             for length in KEY_LENGTHS
@@ -85,10 +94,12 @@ class Dispatch:
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(bucket, start, end) of every bucket that matches from some word or emoji start of `text`."""
+        longest = KEY_LENGTHS[0]
         for start in WORD_STARTS.finditer(text):
             position = start.start()
+            word = dispatch_key(text, longest, position)
             for length, sources in self._sources:
-                pattern = self._pattern(length, sources, text[position : position + length])
+                pattern = self._pattern(length, sources, word[:length])
                 if pattern is None:
                     continue
                 match = pattern.match(text, position)
@@ -104,12 +115,13 @@ KEY_LENGTHS = (3, 2, 1)
 
 @cache
 def _keys(source: str) -> tuple[int, frozenset[str]]:
-    """How an entry's match begins: (length, keys). The longest fixed beginning with at most 40 keys wins;
-    an entry starting with a long word list is filed under fewer, shorter keys rather than copied into many."""
+    """How an entry's match begins: (length, keys), each key the first `length` letters of the word the match
+    starts with, or the whole word if it is shorter ("i", "u"). The longest beginning with at most 40 keys
+    wins; an entry starting with a long word list is filed under fewer, shorter keys rather than copied."""
     options = []
     for length in KEY_LENGTHS:
-        found = prefixes(source, length)
-        if found is not None and found and all(len(key) == length for key in found):
+        found = word_keys(source, length)
+        if found:
             if len(found) <= _FEW_KEYS:
                 return length, found
             options.append((len(found), -length, found))
@@ -127,8 +139,63 @@ _FEW_KEYS = 40
 WORD_STARTS = re.compile(r"(?<!\w)\w|[^\w\s]")
 
 
-def _lookaheads(buckets: dict[str, list[str]]) -> str:
-    return "".join(f"(?:(?=(?P<{name}>{'|'.join(sources)})))?" for name, sources in buckets.items())
+@cache
+def _narrowed(head: str, length: int, key: str) -> str:
+    """The head as filed under `key`: when it is one group of alternatives (a word list such as {aggressor}),
+    only the alternatives that can begin with `key`, so a long list is not copied whole under every key."""
+    alternatives = _alternatives(head)
+    if alternatives is None:
+        return head
+    kept = [alternative for alternative in alternatives if key in (word_keys(alternative, length) or {key})]
+    return head if len(kept) == len(alternatives) else "(?:" + "|".join(kept) + ")"
+
+
+def _alternatives(head: str) -> list[str] | None:
+    """The top-level alternatives of a head that is exactly one non-capturing group "(?:a|b|c)", else None."""
+    if not head.startswith("(?:") or not head.endswith(")"):
+        return None
+    pieces, depth, current, index = [], 0, [], 3
+    while index < len(head) - 1:
+        char = head[index]
+        if char == "\\":
+            current.append(head[index : index + 2])
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None  # the group closes before the end: the head is more than one group
+        elif char == "|" and depth == 0:
+            pieces.append("".join(current))
+            current = []
+            index += 1
+            continue
+        current.append(char)
+        index += 1
+    pieces.append("".join(current))
+    return pieces if depth == 0 and len(pieces) > 1 else None
+
+
+def _lookaheads(buckets: dict[str, list[tuple[str, str]]]) -> str:
+    return "".join(f"(?:(?=(?P<{name}>{_factored(entries)})))?" for name, entries in buckets.items())
+
+
+def _factored(entries: list[tuple[str, str]]) -> str:
+    """The alternatives of one bucket, entries that begin alike (a word list such as {aggressor}) written once
+    with their rests as alternatives: a smaller regex, and the shared beginning is tried once."""
+    rests: dict[str, list[str]] = {}
+    for head, source in entries:
+        if source.startswith(head):
+            rests.setdefault(head, []).append(source[len(head) :])
+        else:
+            rests.setdefault(source, []).append("")
+    alternatives = []
+    for head, tails in rests.items():
+        unique = list(dict.fromkeys(tails))
+        alternatives.append(head if unique == [""] else f"{head}(?:{'|'.join(unique)})")
+    return "|".join(alternatives)
 
 
 @dataclass(frozen=True)
@@ -139,19 +206,45 @@ class CompiledLexicon:
     matchers: Dispatch
     entries: tuple[Entry, ...]
     files: tuple[str, ...]
+    together: tuple[Entry, ...] = ()
+    part_sources: Mapping[str, str] = field(default_factory=dict)
 
     def compile_all(self) -> int:
         """Compile every regex now (start-up warm-up, or a check that the lexicons are sound); returns the count."""
         return self.idioms.compile_all() + self.matchers.compile_all()
 
+    def joined(self, buckets: set[str], *, idioms: bool = False) -> set[str]:
+        """The buckets of the `a & b` entries whose phrases are all among `buckets` (idiom ones, or the rest)."""
+        return {
+            entry.bucket
+            for entry in self.together
+            if (entry.bucket == "idiom") is idioms and buckets.issuperset(entry.parts)
+        }
+
+    def idiom_parts(self, buckets: set[str]) -> set[str]:
+        """The phrase buckets of the `a & b` idioms that hold, whose spans are cut like any idiom's."""
+        held: set[str] = set()
+        for entry in self.together:
+            if entry.bucket == "idiom" and buckets.issuperset(entry.parts):
+                held.update(entry.parts)
+        return held
+
     def rules_for(self, bucket: str, text: str) -> list[str]:
         """The entries of one bucket that match the prepared text (for explanations)."""
         starts = [match.start() for match in WORD_STARTS.finditer(text)]
-        return [
-            entry.rule
-            for entry in self.entries
-            if entry.bucket == bucket and any(_regex(entry.source).match(text, start) for start in starts)
+
+        def matches(source: str) -> bool:
+            return any(_regex(source).match(text, start) for start in starts)
+
+        rules = [
+            entry.rule for entry in self.entries if entry.bucket == bucket and entry.source and matches(entry.source)
         ]
+        rules += [
+            entry.rule
+            for entry in self.together
+            if entry.bucket == bucket and all(matches(self.part_sources[part]) for part in entry.parts)
+        ]
+        return rules
 
 
 @cache
@@ -191,16 +284,33 @@ def _category(path: Path, key_node: yaml.Node, name: str, urgent: bool) -> Safet
     return category
 
 
-def _compile(path: Path, line: int, phrase: str, macros: dict[str, str], prepare: Prepare | None) -> tuple[str, str]:
+def _compile(
+    path: Path, line: int, phrase: str, bucket: str, macros: dict[str, str], prepare: Prepare | None, parts: _Parts
+) -> list[Entry]:
+    """The entry for one phrase; for `a & b`, the entry that joins them and one entry per new phrase."""
+    rule = f"{path.name}:{line}"
     try:
-        source, head = compile_entry(phrase, macros, prepare)
-        _keys(head)  # an entry that may start anywhere stops here; `check_lexicon` compiles every regex
+        compiled = compile_parts(phrase, macros, prepare)
+        for _source, head in compiled:
+            _keys(head)  # an entry that may start anywhere stops here; `check_lexicon` compiles every regex
     except (PatternError, re.error) as error:
-        raise LexiconError(f"{path.name}:{line}: {phrase!r}: {error}") from None
-    return source, head
+        raise LexiconError(f"{rule}: {phrase!r}: {error}") from None
+    if len(compiled) == 1:
+        return [Entry(rule, bucket, *compiled[0])]
+    entries, names = [], []
+    for source, head in compiled:
+        name = parts.get(source)
+        if name is None:
+            name = parts[source] = f"part_{len(parts)}"
+            entries.append(Entry(rule, name, source, head))
+        names.append(name)
+    return [*entries, Entry(rule, bucket, "", "", tuple(names))]
 
 
-def _read_file(path: Path) -> list[Entry]:
+_Parts = dict[str, str]  # phrase source -> its bucket name, shared by all files
+
+
+def _read_file(path: Path, parts: _Parts) -> list[Entry]:
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -230,13 +340,11 @@ def _read_file(path: Path) -> list[Entry]:
             category = _category(path, key, name, urgent=section != "sensitive")
             for phrase, line in _scalars(path, value):
                 bucket = f"recent_{category.value}" if section == "recent" else category.value
-                entries.append(Entry(f"{path.name}:{line}", bucket, *_compile(path, line, phrase, macros, prepare)))
+                entries.extend(_compile(path, line, phrase, bucket, macros, prepare, parts))
     for section in _LIST_KEYS:  # idioms, past_markers, now_markers
         if section in sections:
             for phrase, line in _scalars(path, sections[section][1]):
-                entries.append(
-                    Entry(f"{path.name}:{line}", _LIST_KEYS[section], *_compile(path, line, phrase, macros, prepare))
-                )
+                entries.extend(_compile(path, line, phrase, _LIST_KEYS[section], macros, prepare, parts))
     return entries
 
 
@@ -245,12 +353,25 @@ def compile_lexicon(directory: Path) -> CompiledLexicon:
     paths = sorted(directory.glob("*.yml"))
     if not paths:
         raise LexiconError(f"no lexicon files in {directory}")
-    entries = [entry for path in paths for entry in _read_file(path)]
+    parts: _Parts = {}
+    read = [entry for path in paths for entry in _read_file(path, parts)]
+    together = tuple(entry for entry in read if entry.parts)
+    entries = [entry for entry in read if not entry.parts]
+    idiom_parts = {part for entry in together if entry.bucket == "idiom" for part in entry.parts}
+    other_parts = {part for entry in together if entry.bucket != "idiom" for part in entry.parts}
     return CompiledLexicon(
-        idioms=Dispatch([entry for entry in entries if entry.bucket == "idiom"]),
-        matchers=Dispatch([entry for entry in entries if entry.bucket != "idiom"]),
+        idioms=Dispatch([entry for entry in entries if entry.bucket == "idiom" or entry.bucket in idiom_parts]),
+        matchers=Dispatch(
+            [
+                entry
+                for entry in entries
+                if entry.bucket != "idiom" and (entry.bucket not in idiom_parts or entry.bucket in other_parts)
+            ]
+        ),
         entries=tuple(entries),
         files=tuple(path.name for path in paths),
+        together=together,
+        part_sources={name: source for source, name in parts.items()},
     )
 
 

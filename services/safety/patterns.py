@@ -13,6 +13,7 @@ the folded message (punctuation and spaces may stand between them). Inside an en
     {name}     any of the phrases listed under `words: name:` in the same file
     #          any number (20, 37.5)
     ^  $       (first or last) the start or end of the whole message, so "^ help $" is a message of one word
+    a & b      each phrase somewhere in the message, in any order (two or three phrases; no ^ or $ beside it)
 
 Entries and messages go through the same normalisation, so one entry matches every script and spelling:
 `fold` (services/i18n/folding.py: one Latin skeleton, no apostrophes, case folded), then `skeleton` here
@@ -193,25 +194,33 @@ def compile_phrase(entry: str, macros: Mapping[str, str], prepare: Prepare | Non
 
 def compile_entry(entry: str, macros: Mapping[str, str], prepare: Prepare | None = None) -> tuple[str, str]:
     """(regex source of the entry, regex source of its head): the head is the entry up to its first required
-    word, enough to tell how a match begins (see `prefixes`) without reading the whole entry."""
-    parts = [part.strip() for part in _split(f" {entry} ", "&")]
-    if len(parts) > 1:
-        return _together(entry, parts, macros, prepare)
-    return _sequence_entry(entry, macros, prepare)
+    word, enough to tell how a match begins (see `prefixes`) without reading the whole entry. An entry with
+    `&` becomes one regex here (the loader files its phrases apart instead, see `compile_parts`)."""
+    parts = compile_parts(entry, macros, prepare)
+    return parts[0] if len(parts) == 1 else _together(parts)
 
 
 _MAX_TOGETHER = 3
 _ANYWHERE_AFTER = r"(?=[\s\S]*?(?<!\w){})"
 
 
-def _together(entry: str, parts: list[str], macros: Mapping[str, str], prepare: Prepare | None) -> tuple[str, str]:
-    """`a & b [& c]`: every part somewhere in the message, in any order. The part that comes first is matched
-    where it starts and the others are looked for after it, so the entry is still tried at word starts only."""
-    if not 1 < len(parts) <= _MAX_TOGETHER or not all(parts):
+def compile_parts(entry: str, macros: Mapping[str, str], prepare: Prepare | None = None) -> list[tuple[str, str]]:
+    """(source, head) of each phrase of `a & b [& c]` (every phrase somewhere in the message, in any order);
+    one pair for an entry without `&`."""
+    parts = [part.strip() for part in _split(f" {entry} ", "&")]
+    if len(parts) == 1:
+        return [_sequence_entry(entry, macros, prepare)]
+    if len(parts) > _MAX_TOGETHER or not all(parts):
         raise PatternError(f"'&' joins two or three phrases in {entry!r}")
     compiled = [_sequence_entry(part, macros, prepare) for part in parts]
     if any(source.startswith(MESSAGE_START) or source.endswith("$") for source, _head in compiled):
         raise PatternError(f"'^' and '$' cannot stand beside '&' in {entry!r}")
+    return compiled
+
+
+def _together(compiled: list[tuple[str, str]]) -> tuple[str, str]:
+    """One regex for `a & b [& c]`: the phrase that comes first is matched where it starts and the others are
+    looked for after it, so the entry is still tried at word starts only."""
     branches = [
         "(?:"
         + source
@@ -284,26 +293,51 @@ PREPARE: dict[str, Prepare] = {
 
 
 _MAX_PREFIXES = 400
+_KEY_END = "\x00"  # stands for a non-letter (\\W) in `word_keys`: the word the match starts with has ended
+_WORD_RUN = re.compile(r"\w*")
 
 
 def prefixes(source: str, length: int) -> frozenset[str] | None:
     """Every way a match of the regex `source` can begin, cut to `length` characters; None when unbounded
     (a class such as \\w or \\W comes first, or there are too many). Shorter strings are whole matches."""
-    found = _sequence(_regex_parser.parse(source).data, length)
+    found = _sequence(_regex_parser.parse(source).data, length, False)
     return None if found is None else frozenset(found)
 
 
-def _sequence(items: Sequence[tuple[Any, Any]], length: int) -> set[str] | None:
+def word_keys(source: str, length: int) -> frozenset[str] | None:
+    """Every way the first word of a match of `source` can begin, cut to `length` letters: what
+    `dispatch_key` reads at a word start. A word shorter than `length` is its own key ("i", "u", "ол"), so
+    entries beginning with short words are still filed under their words. None when unbounded."""
+    found = _sequence(_regex_parser.parse(source).data, length, True)
+    if found is None:
+        return None
+    keys = {dispatch_key(text.split(_KEY_END)[0], length) for text in found}
+    return None if "" in keys else frozenset(keys)
+
+
+def dispatch_key(text: str, length: int, position: int = 0) -> str:
+    """The key of the word starting at `position`: its first `length` letters, or the symbol there (emoji)."""
+    end = _WORD_RUN.match(text, position).end()  # type: ignore[union-attr]
+    if end == position:
+        return text[position : position + 1]
+    return text[position : min(end, position + length)]
+
+
+def _done(text: str, length: int, word: bool) -> bool:
+    return len(text) >= length or (word and _KEY_END in text)
+
+
+def _sequence(items: Sequence[tuple[Any, Any]], length: int, word: bool) -> set[str] | None:
     current = {""}
     for item in items:
-        if all(len(text) >= length for text in current):
+        if all(_done(text, length, word) for text in current):
             break
         grown: set[str] = set()
         for text in current:
-            if len(text) >= length:
+            if _done(text, length, word):
                 grown.add(text)
                 continue
-            tails = _item(item, length - len(text))
+            tails = _item(item, length - len(text), word)
             if tails is None:
                 return None
             grown.update(text + tail for tail in tails)
@@ -313,7 +347,7 @@ def _sequence(items: Sequence[tuple[Any, Any]], length: int) -> set[str] | None:
     return current
 
 
-def _item(item: tuple[Any, Any], length: int) -> set[str] | None:
+def _item(item: tuple[Any, Any], length: int, word: bool) -> set[str] | None:
     op, argument = item
     name = str(op)
     if name in {"AT", "ASSERT", "ASSERT_NOT"}:
@@ -321,13 +355,13 @@ def _item(item: tuple[Any, Any], length: int) -> set[str] | None:
     if name == "LITERAL":
         return {chr(argument)}
     if name == "IN":
-        return _charset(argument)
+        return _charset(argument, word)
     if name == "SUBPATTERN":
-        return _sequence(argument[-1].data, length)
+        return _sequence(argument[-1].data, length, word)
     if name == "BRANCH":
         union: set[str] = set()
         for alternative in argument[1]:
-            found = _sequence(alternative.data, length)
+            found = _sequence(alternative.data, length, word)
             if found is None:
                 return None
             union |= found
@@ -339,25 +373,29 @@ def _item(item: tuple[Any, Any], length: int) -> set[str] | None:
         for count in range(length + 2):
             if count >= low:
                 results |= current
-            if count == high or all(len(text) >= length for text in current):
+            if count == high or all(_done(text, length, word) for text in current):
                 break
-            once = _sequence(body.data, length)
+            once = _sequence(body.data, length, word)
             if once is None:
                 return None
-            current = {(text + tail)[:length] if len(text) < length else text for text in current for tail in once}
+            current = {
+                text if _done(text, length, word) else (text + tail)[:length] for text in current for tail in once
+            }
         else:
             return None
         return results if len(results) <= _MAX_PREFIXES else None
     return None
 
 
-def _charset(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
+def _charset(items: Sequence[tuple[Any, Any]], word: bool) -> set[str] | None:
     chars: set[str] = set()
     for op, argument in items:
         if str(op) == "LITERAL":
             chars.add(chr(argument))
         elif str(op) == "RANGE" and argument[1] - argument[0] < 64:
             chars.update(chr(code) for code in range(argument[0], argument[1] + 1))
+        elif word and str(op) == "CATEGORY" and str(argument) in {"CATEGORY_NOT_WORD", "CATEGORY_UNI_NOT_WORD"}:
+            chars.add(_KEY_END)
         else:
             return None
     return chars

@@ -33,8 +33,13 @@ _LEADING_PUNCTUATION = re.compile(
 def prepare_text(text: str, lexicon: CompiledLexicon | None = None) -> str:
     """The text the lexicon reads: folded, reduced to the matching skeleton, harmless idioms cut out."""
     prepared = _LEADING_PUNCTUATION.sub("", skeleton(fold(text)))
+    lexicon = lexicon or load_lexicon()
+    spans = list(lexicon.idioms.spans(prepared))
+    held = lexicon.idiom_parts({bucket for bucket, _start, _end in spans}) | {"idiom"}
     cut: list[tuple[int, int]] = []
-    for _bucket, start, end in (lexicon or load_lexicon()).idioms.spans(prepared):
+    for bucket, start, end in spans:
+        if bucket not in held:
+            continue
         if cut and start < cut[-1][1]:
             cut[-1] = (cut[-1][0], max(end, cut[-1][1]))
         else:
@@ -60,13 +65,15 @@ def scan_message(text: str, lang: str | None = None, *, explain: bool = False) -
     lexicon = load_lexicon()
     prepared = prepare_text(text, lexicon)
     buckets = {bucket for bucket, _start, _end in lexicon.matchers.spans(prepared)}
+    buckets |= lexicon.joined(buckets)  # `a & b` entries whose phrases all matched
     found = {SafetyCategory(bucket) for bucket in buckets if bucket in _CATEGORY_NAMES}
     recent = [SafetyCategory(bucket.removeprefix("recent_")) for bucket in buckets if bucket.startswith("recent_")]
     in_the_past = bool(recent) and "past_marker" in buckets and "now_marker" not in buckets
     found.update(PAST_READING[category] if in_the_past else category for category in recent)
     rules: list[str] = []
     if explain:
-        fired = (buckets - {"now_marker", "past_marker"}) | ({"past_marker"} if in_the_past else set())
+        fired = {bucket for bucket in buckets - {"now_marker", "past_marker"} if not bucket.startswith("part_")}
+        fired |= {"past_marker"} if in_the_past else set()
         for bucket in sorted(fired):
             rules.extend(lexicon.rules_for(bucket, prepared))
     return SafetyAssessment.from_categories(found, rules)
