@@ -148,3 +148,13 @@ def test_rasas_http_api_is_off_unless_a_token_is_given() -> None:
     assert "--enable-api" not in rasa_server_spec(settings, Path("model.tar.gz")).command
     protected = rasa_server_spec(settings, Path("model.tar.gz"), api_token="t0ken").command
     assert protected[protected.index("--enable-api") + 1 :][:2] == ["--auth-token", "t0ken"]
+
+
+def test_a_long_conversation_starts_fresh_rasa_sessions_and_keeps_answering(rasa_url: str) -> None:
+    client = RasaClient(rasa_url, timeout=30.0, turns_per_session=2)
+    sender, metadata = str(uuid.uuid4()), {"locale": "en", "country": None}
+    try:
+        answers = [client.converse(sender=sender, text="hello", metadata=metadata) for _turn in range(5)]
+    finally:
+        client.close()
+    assert [[message.text for message in answer] for answer in answers] == [[GREETING]] * 5

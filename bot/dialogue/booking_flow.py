@@ -23,7 +23,7 @@ from services.directory.service import ProviderNotFoundError, get_provider_card
 from services.directory.types import ProviderCard
 from services.i18n.catalogs import Translator
 from services.storage.base import utcnow
-from services.storage.database import transaction
+from services.storage.database import read_transaction, transaction
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class BookingFlow:
 
     def awaits_note(self, pseudonym: str) -> bool:
         """True when the user's next text is the note of the booking in progress."""
-        with transaction(self._sessions) as session:
+        with read_transaction(self._sessions) as session:
             draft = drafts.current_draft(session, pseudonym=pseudonym)
         return bool(draft and draft.awaiting_note)
 

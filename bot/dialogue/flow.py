@@ -23,7 +23,7 @@ from services.directory.service import ProviderNotFoundError, find_providers, ge
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES, match_locale
 from services.safety.scanner import scan_message
-from services.storage.database import transaction
+from services.storage.database import read_transaction, transaction
 from services.trail import service as trail
 from services.users import service as users
 from services.users.pseudonyms import pseudonym_for
@@ -89,7 +89,7 @@ class Dialogue:
         return pseudonym_for(self._secret_key, channel=sender.channel, external_id=sender.external_id)
 
     def _user(self, sender: Sender) -> UserView | None:
-        with transaction(self._sessions) as session:
+        with read_transaction(self._sessions) as session:
             return users.find_user(session, pseudonym=self._pseudonym(sender))
 
     def _translator(self, sender: Sender, user: UserView | None) -> Translator:

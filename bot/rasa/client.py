@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,11 @@ import httpx
 log = logging.getLogger(__name__)
 
 REPLY_TIMEOUT_SECONDS = 5.0
+# Rasa's work per turn grows with the conversation session's length; a fresh session every so many turns keeps a
+# long conversation as quick as a short one (locale and country travel in every message's metadata).
+TURNS_PER_SESSION = 30
+SESSION_START = "/session_start"
+REMEMBERED_SENDERS = 50_000
 
 
 class NluUnavailableError(RuntimeError):
@@ -48,20 +55,40 @@ def _message(raw: dict[str, Any]) -> RasaMessage | None:
 class RasaClient:
     """Talks to Rasa's REST channel; the sender is always a pseudonym, never a Telegram id."""
 
-    def __init__(self, base_url: str, *, timeout: float = REPLY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = REPLY_TIMEOUT_SECONDS, turns_per_session: int = TURNS_PER_SESSION
+    ) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=timeout)
+        self._turns_per_session = turns_per_session
+        self._turns: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def converse(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[RasaMessage]:
-        """Send one message and return Rasa's replies; NluUnavailableError when Rasa cannot answer."""
+    def _post(self, sender: str, text: str, metadata: dict[str, Any]) -> Any:
         try:
             response = self._http.post(
                 "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
             )
             response.raise_for_status()
-            payload = response.json()
+            return response.json()
         except (httpx.HTTPError, ValueError) as error:
             log.warning("Rasa unavailable: %s", type(error).__name__)
             raise NluUnavailableError(type(error).__name__) from error
+
+    def _session_is_full(self, sender: str) -> bool:
+        """Count this turn; True when the sender's session has reached its length (then the count restarts)."""
+        with self._lock:
+            turns = self._turns.pop(sender, 0) + 1
+            full = turns > self._turns_per_session
+            self._turns[sender] = 1 if full else turns
+            while len(self._turns) > REMEMBERED_SENDERS:
+                self._turns.popitem(last=False)
+            return full
+
+    def converse(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[RasaMessage]:
+        """Send one message and return Rasa's replies; NluUnavailableError when Rasa cannot answer."""
+        if self._session_is_full(sender):
+            self._post(sender, SESSION_START, metadata)
+        payload = self._post(sender, text, metadata)
         messages = [_message(raw) for raw in payload if isinstance(raw, dict)]
         return [message for message in messages if message is not None]
 

@@ -23,10 +23,15 @@ def _enable_sqlite_integrity(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "yoldosh_read_only"
+
+
 def _begin_sqlite_transaction(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes, fails at once with
     # "database is locked" when another writer got in between (busy_timeout cannot help it upgrade its snapshot).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction opened by `read_transaction` never writes, so it reads a WAL snapshot without waiting.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_database_engine(database_url: str, **options: Any) -> Engine:
@@ -52,4 +57,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with sessions.begin() as session:
+        yield session
+
+
+@contextmanager
+def read_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it does not queue behind writers (a write in it fails)."""
+    with sessions.begin() as session:
+        session.connection(execution_options={READ_ONLY: True})
         yield session
