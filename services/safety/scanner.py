@@ -51,7 +51,7 @@ def prepare_text(text: str, lexicon: CompiledLexicon | None = None) -> str:
         pieces.append(prepared[position:start])
         position = end
     pieces.append(prepared[position:])
-    return _LEADING_PUNCTUATION.sub("", _IDIOM_GAP.join(pieces))
+    return _IDIOM_GAP.join(pieces)  # kept in front: after a cut idiom the rest is not a whole message ("^ help $")
 
 
 def scan_message(text: str, lang: str | None = None, *, explain: bool = False) -> SafetyAssessment:
