@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from services.i18n.locales import SUPPORTED_LOCALES
 from services.paths import PROJECT_ROOT
@@ -70,6 +73,37 @@ def score(rows: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
+def nlu_examples(locale: str) -> tuple[list[str], list[str]]:
+    """(crisis examples, examples of every other intent) from the NLU training data of one locale: a second,
+    independent check written by the NLU's authors (crisis should be urgent; the rest mostly none)."""
+    crisis: list[str] = []
+    other: list[str] = []
+    for path in sorted((PROJECT_ROOT / "nlu" / "data" / "nlu" / locale).glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("nlu", []):
+            if "intent" not in item:
+                continue
+            examples = [line.strip()[2:] for line in str(item.get("examples", "")).splitlines()]
+            examples = [
+                re.sub(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)", r"\1\2", text) for text in examples if text
+            ]
+            (crisis if item["intent"] == "crisis" else other).extend(examples)
+    return crisis, other
+
+
+def score_nlu(locale: str) -> dict[str, Any]:
+    """Urgent recall on the crisis intent, urgent and flagged rates on the other intents."""
+    crisis, other = nlu_examples(locale)
+    levels = [scan_message(text, locale).level for text in other]
+    return {
+        "crisis_n": len(crisis),
+        "crisis_urgent_recall": _ratio(sum(scan_message(text, locale).is_urgent for text in crisis), len(crisis)),
+        "other_n": len(other),
+        "other_urgent_rate": _ratio(sum(level is SafetyLevel.URGENT for level in levels), len(other)),
+        "other_flagged_rate": _ratio(sum(level is not SafetyLevel.NONE for level in levels), len(other)),
+    }
+
+
 def speed(texts: list[str], rounds: int = 5) -> dict[str, float]:
     """Lexicon load and full compile time, then scans per second and per-message latency over `texts`."""
     started = time.perf_counter()
@@ -114,6 +148,7 @@ def run() -> dict[str, Any]:
         "blind_all": score([row for rows in blind.values() for row in rows]),
         "heldout": {locale: score(rows) for locale, rows in heldout.items()},
         "heldout_all": score(heldout_rows),
+        "nlu": {locale: score_nlu(locale) for locale in SUPPORTED_LOCALES},
         "speed": speed(texts),
     }
 
@@ -144,6 +179,13 @@ def main() -> None:
                  results["blind"], results["blind_all"])  # fmt: skip
     _print_table("held-out (tests/fixtures/safety/heldout.jsonl; written after the lexicons)", results["heldout"],
                  results["heldout_all"])  # fmt: skip
+    print("\nNLU training examples (nlu/data/nlu/<locale>; crisis should be urgent, the other intents mostly none)")
+    print(f"{'locale':8} {'crisis':>6} {'urgent rec':>10} {'other':>6} {'urgent':>7} {'flagged':>8}")
+    for locale, row in results["nlu"].items():
+        print(
+            f"{locale:8} {row['crisis_n']:>6} {row['crisis_urgent_recall']:>10} {row['other_n']:>6}"
+            f" {row['other_urgent_rate']:>7} {row['other_flagged_rate']:>8}"
+        )
     sets = ("corpus_all", "blind_all", "heldout_all") if arguments.misses else ("heldout_all",)
     for name in sets:
         misses = results[name]["misses"]
