@@ -14,9 +14,7 @@ from services.booking.models import BookingDraft
 from services.booking.types import AppointmentView
 from services.directory.models import Provider
 from services.directory.service import ProviderNotFoundError
-from services.users.models import User
 from services.users.repository import find_by_pseudonym
-from services.users.service import ConsentRequiredError, UnknownUserError
 
 
 class NoDraftError(LookupError):
@@ -46,17 +44,8 @@ def _view(draft: BookingDraft) -> DraftView:
     )
 
 
-def _consenting_user(session: Session, pseudonym: str) -> User:
-    user = find_by_pseudonym(session, pseudonym)
-    if user is None:
-        raise UnknownUserError("no user with this pseudonym")
-    if user.consent_at is None:
-        raise ConsentRequiredError("booking needs consent to the terms first")
-    return user
-
-
 def _draft(session: Session, pseudonym: str) -> BookingDraft:
-    draft = session.get(BookingDraft, _consenting_user(session, pseudonym).id)
+    draft = session.get(BookingDraft, booking.booking_user(session, pseudonym, consenting=True).id)
     if draft is None:
         raise NoDraftError()
     return draft
@@ -66,7 +55,7 @@ def start_draft(
     session: Session, *, pseudonym: str, provider_id: str, now: datetime, reschedule_of_id: int | None = None
 ) -> DraftView:
     """Begin booking at a provider (or moving an appointment), replacing any booking in progress."""
-    user = _consenting_user(session, pseudonym)
+    user = booking.booking_user(session, pseudonym, consenting=True)
     provider = session.get(Provider, provider_id)
     if provider is None or not provider.active:
         raise ProviderNotFoundError(provider_id)

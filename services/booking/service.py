@@ -98,7 +98,8 @@ def _view(appointment: Appointment, timezone: str, pseudonym: str) -> Appointmen
     )
 
 
-def _user(session: Session, pseudonym: str, *, consenting: bool) -> User:
+def booking_user(session: Session, pseudonym: str, *, consenting: bool) -> User:
+    """The user behind the pseudonym; UnknownUserError, or ConsentRequiredError when `consenting` and not given."""
     user = find_by_pseudonym(session, pseudonym)
     if user is None:
         raise UnknownUserError("no user with this pseudonym")
@@ -220,7 +221,7 @@ def book_slot(
     aware(starts_at, now)
     starts_at = starts_at.astimezone(UTC)
     note = clean_note(note)
-    user = _user(session, pseudonym, consenting=True)
+    user = booking_user(session, pseudonym, consenting=True)
     replayed = _replay(
         session, idempotency_key, user=user, provider_id=provider_id, starts_at=starts_at, rescheduled_from_id=None
     )
@@ -308,7 +309,7 @@ def _notify_cancelled(session: Session, appointment: Appointment, *, now: dateti
 def cancel_appointment(session: Session, *, pseudonym: str, appointment_id: int, now: datetime) -> AppointmentView:
     """Cancel the user's upcoming appointment, freeing its seat; cancelling again returns it unchanged."""
     aware(now)
-    user = _user(session, pseudonym, consenting=False)
+    user = booking_user(session, pseudonym, consenting=False)
     appointment = _own(session, user, appointment_id)
     if appointment.status is not AppointmentStatus.CANCELLED:
         _changeable(appointment, now)
@@ -332,7 +333,7 @@ def reschedule_appointment(
     one is freed, all or nothing; returns the new appointment (the old one is cancelled)."""
     aware(starts_at, now)
     starts_at = starts_at.astimezone(UTC)
-    user = _user(session, pseudonym, consenting=True)
+    user = booking_user(session, pseudonym, consenting=True)
     old = _own(session, user, appointment_id)
     replayed = _replay(
         session,
