@@ -13,6 +13,7 @@ import yaml
 
 from services.content.reader import read_directory
 from services.directory.categories import CATEGORY_CODES
+from services.escalation.hours import HOURS_FILE, load_desk_hours
 from services.i18n.locales import SUPPORTED_LOCALES
 from services.paths import DIRECTORY_DIR
 
@@ -54,6 +55,20 @@ def test_content_says_it_is_a_sample_to_verify() -> None:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert document["sample"] is True, path
         assert "SAMPLE" in document["notice"] and "verif" in document["notice"].lower(), path
+
+
+def test_counselor_hours_load_and_say_they_are_a_sample_to_verify() -> None:
+    hours = load_desk_hours()
+    assert {country: str(desk.zone) for country, desk in hours.desks.items()} == {
+        "UZ": "Asia/Tashkent",
+        "KZ": "Asia/Almaty",
+        "KG": "Asia/Bishkek",
+        "TJ": "Asia/Dushanbe",
+    }
+    document = yaml.safe_load(HOURS_FILE.read_text(encoding="utf-8"))
+    assert hours.sample and document["sample"] is True
+    assert "SAMPLE" in document["notice"] and "verify" in document["notice"].lower()
+    assert "SAMPLE" in HOURS_FILE.read_text(encoding="utf-8").splitlines()[0]
 
 
 @pytest.fixture
@@ -121,3 +136,14 @@ def test_cli_check_passes_on_shipped_data_and_fails_on_a_broken_copy(broken_copy
     bad = subprocess.run([*command, "--directory", str(broken_copy)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert f"{broken_copy}/providers/tj.yml: providers[0]" in bad.stdout and ": phone: " in bad.stdout
+
+
+def test_cli_check_fails_on_broken_counselor_hours(tmp_path: Path) -> None:
+    document = yaml.safe_load(HOURS_FILE.read_text(encoding="utf-8"))
+    document["countries"]["KG"]["hours"]["mon"] = ["09:00-13:00", "12:00-18:00"]
+    broken = tmp_path / "hours.yml"
+    broken.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    command = [sys.executable, "-m", "bot.cli.main", "content", "check", "--hours", str(broken)]
+    bad = subprocess.run(command, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f"{broken}: countries.KG.hours: mon: '09:00-13:00' and '12:00-18:00' overlap" in bad.stdout

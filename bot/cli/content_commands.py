@@ -1,4 +1,4 @@
-"""`yoldosh content …` (bot layer): check and load the service directory."""
+"""`yoldosh content …` (bot layer): check and load the service directory; check the counselor desk hours."""
 
 from __future__ import annotations
 
@@ -9,19 +9,28 @@ from typing import Any
 from services.config import load_settings
 from services.content.reader import read_directory
 from services.directory.service import load_directory
+from services.escalation.hours import HOURS_FILE, DeskHoursError, load_desk_hours
 from services.paths import DIRECTORY_DIR
 from services.storage.database import create_database_engine, session_factory, transaction
 
 
 def _check(arguments: argparse.Namespace) -> int:
     content = read_directory(arguments.directory)
-    for problem in content.problems:
+    problems = [str(problem) for problem in content.problems]
+    try:
+        desks = len(load_desk_hours(arguments.hours, directory=arguments.directory).desks)
+    except DeskHoursError as error:
+        problems += str(error).splitlines()
+    for problem in problems:
         print(problem)
-    if content.problems:
-        print(f"{len(content.problems)} problem(s) in {arguments.directory}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {arguments.directory} and {arguments.hours}")
         return 1
     countries = sorted({sourced.country for sourced in content.providers})
-    print(f"content OK: {len(content.providers)} providers in {len(countries)} countries ({', '.join(countries)})")
+    print(
+        f"content OK: {len(content.providers)} providers in {len(countries)} countries ({', '.join(countries)}); "
+        f"counselor hours for {desks} countries"
+    )
     return 0
 
 
@@ -51,8 +60,11 @@ def register(commands: Any) -> None:
     content = commands.add_parser("content", help="service directory content", description="Service directory content.")
     actions = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     check = actions.add_parser(
-        "check", help="validate the YAML", description="Validate content/directory; list every problem; exit 1 if any."
+        "check",
+        help="validate the YAML",
+        description="Validate content/directory and the counselor hours; list every problem; exit 1 if any.",
     )
+    check.add_argument("--hours", type=Path, default=HOURS_FILE, help="counselor hours file (default: %(default)s)")
     load = actions.add_parser(
         "load",
         help="upsert into the database",
