@@ -33,6 +33,7 @@ from services.booking.models import Appointment, AppointmentStatus
 from services.booking.types import Slot
 from services.content.reader import DirectoryContent, SourcedProvider, read_holidays
 from services.content.schema import ProviderEntry
+from services.crypto.keys import KeyRing
 from services.directory.service import load_directory
 from services.paths import DIRECTORY_DIR, VAR_DIR
 from services.storage.database import create_database_engine, session_factory, transaction
@@ -253,7 +254,7 @@ def slot_search(sessions: sessionmaker[Session], provider_ids: list[str]) -> dic
 def run(backend: str) -> dict[str, Any]:
     """Every measurement on a fresh scratch database of `backend`."""
     with scratch_database(backend) as url:
-        engine = create_database_engine(url, pool_size=POOL, max_overflow=0, pool_timeout=300)
+        engine = create_database_engine(url, key_ring=KeyRing(SECRET), pool_size=POOL, max_overflow=0, pool_timeout=300)
         try:
             upgrade_database(engine)
             sessions = session_factory(engine)

@@ -29,6 +29,7 @@ from bot.processes import running_server
 from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import ensure_model
 from services.config import load_settings
+from services.crypto.keys import KeyRing
 from services.paths import PROJECT_ROOT, VAR_DIR
 from services.storage.database import create_database_engine, session_factory
 
@@ -78,7 +79,7 @@ def measure(model: Path) -> dict[str, Any]:
         _env_file=None,
     )
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # a bot stopped mid-request is no finding
-    engine = create_database_engine(database_url)
+    engine = create_database_engine(database_url, key_ring=KeyRing.from_settings(settings))
     prepare_database(engine, session_factory(engine))
     engine.dispose()
     started = time.monotonic()

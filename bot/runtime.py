@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue.flow import Dialogue
 from bot.rasa.client import RasaClient
 from services.config import Settings
+from services.crypto.keys import KeyRing
 from services.i18n.catalogs import require_all_catalogs
 from services.safety.loader import load_lexicon
 from services.storage.database import create_database_engine, session_factory
@@ -40,7 +41,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """Create the engine and dialogue for this process; dispose the engine when done."""
     require_all_catalogs()
     load_lexicon().compile_all()  # now, so the first cry for help does not wait for the safety net to compile
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     nlu = RasaClient(settings.rasa_url)
     try:
         sessions = session_factory(engine)

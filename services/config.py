@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     action_server_port: Annotated[int, Field(ge=1, le=65535)] = 5055
     counselor_chat_id: int | None = None
     secret_key: SecretStr | None = None
+    # Earlier SECRET_KEYs, comma-separated: still accepted to decrypt text at rest until `yoldosh db rotate-keys`.
+    old_secret_keys: SecretStr | None = None
     default_locale: str = "ru"
     data_retention_days: Annotated[int, Field(ge=1, le=3650)] = 180
     webhook_secret: SecretStr | None = None
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     telegram_concurrent_updates: Annotated[int, Field(ge=1, le=4096)] = 256
     telegram_messages_per_second: Annotated[int, Field(ge=1, le=1000)] = 30
 
-    @field_validator("telegram_bot_token", "secret_key", "webhook_secret", mode="before")
+    @field_validator("telegram_bot_token", "secret_key", "old_secret_keys", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -96,6 +98,13 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value
 
+    @field_validator("old_secret_keys")
+    @classmethod
+    def _old_secrets_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(len(key) < 32 for key in _comma_separated(value)):
+            raise ValueError("each comma-separated key must be at least 32 characters")
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -114,6 +123,16 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             raise ConfigurationError("SECRET_KEY: not set")
         return self.secret_key.get_secret_value().encode()
+
+    def old_secret_keys_bytes(self) -> list[bytes]:
+        """The earlier secret keys, still accepted for decryption, in the order given."""
+        return [key.encode() for key in _comma_separated(self.old_secret_keys)]
+
+
+def _comma_separated(value: SecretStr | None) -> list[str]:
+    if value is None:
+        return []
+    return [key.strip() for key in value.get_secret_value().split(",") if key.strip()]
 
 
 def _describe(error: ValidationError) -> str:

@@ -21,12 +21,18 @@ from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import ensure_model
 from bot.telegram.application import build_application
 from services.config import Settings, load_settings
+from services.crypto.keys import KeyRing
 from services.storage.database import create_database_engine
 from services.storage.migrate import upgrade_database
 from tests.telegram_standin import TOKEN, BotApiStandIn
 
 TEST_SECRET = b"test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ("sqlite", "postgresql")
+
+
+def key_ring_for(secret: bytes) -> KeyRing:
+    """The key ring of a process started with SECRET_KEY=`secret`, built from its settings as production does."""
+    return KeyRing.from_settings(load_settings(secret_key=secret.decode(), old_secret_keys="", _env_file=None))
 
 
 def postgres_admin_url() -> str | None:
@@ -78,7 +84,7 @@ def postgresql_url() -> Iterator[str]:
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated database engine, once per backend per session."""
     url = request.getfixturevalue(f"{request.param}_url")
-    database_engine = create_database_engine(url)
+    database_engine = create_database_engine(url, key_ring=key_ring_for(TEST_SECRET))
     upgrade_database(database_engine)
     yield database_engine
     database_engine.dispose()
@@ -116,7 +122,7 @@ def served_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     from services.storage.database import session_factory
 
     url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'yoldosh.db'}"
-    database_engine = create_database_engine(url)
+    database_engine = create_database_engine(url, key_ring=key_ring_for(TEST_SECRET))
     prepare_database(database_engine, session_factory(database_engine))
     database_engine.dispose()
     yield url
@@ -127,7 +133,7 @@ def served_sessions(served_database_url: str) -> Iterator[sessionmaker[Session]]
     """Sessions on the prepared database, as a running process has them."""
     from services.storage.database import session_factory
 
-    database_engine = create_database_engine(served_database_url)
+    database_engine = create_database_engine(served_database_url, key_ring=key_ring_for(TEST_SECRET))
     yield session_factory(database_engine)
     database_engine.dispose()
 

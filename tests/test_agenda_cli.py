@@ -16,17 +16,19 @@ from services.booking import service as booking
 from services.storage.database import create_database_engine, session_factory, transaction
 from services.storage.migrate import upgrade_database
 from tests.booking_factories import NOW, load_providers, provider_entry
+from tests.conftest import key_ring_for
 from tests.factories import make_user
 
 NOTE = "Сын 7 лет; нужен переводчик, пожалуйста\nвторая строка \\ конец — " + "очень длинная заметка " * 4
 DAY = "2026-12-03"
+CLI_SECRET = b"s" * 40  # the SECRET_KEY the command runs with: it decrypts the notes
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
     """A migrated SQLite file with three bookings on 3 December (one cancelled) and one the next day."""
     url = f"sqlite:///{tmp_path / 'agenda.db'}"
-    engine = create_database_engine(url)
+    engine = create_database_engine(url, key_ring=key_ring_for(CLI_SECRET))
     upgrade_database(engine)
     with transaction(session_factory(engine)) as session:
         load_providers(session, provider_entry())
@@ -52,7 +54,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
         booking.cancel_appointment(session, pseudonym=second.pseudonym, appointment_id=dropped.id, now=NOW)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SECRET_KEY", CLI_SECRET.decode())
     yield {"early": early, "late": late, "secrets": [first.pseudonym, second.pseudonym, "7001", "7002"]}
 
 

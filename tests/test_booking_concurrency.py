@@ -23,7 +23,7 @@ from services.outbox.models import OutboxMessage, OutboxStatus
 from services.storage.database import create_database_engine, session_factory, transaction
 from services.storage.migrate import upgrade_database
 from tests.booking_factories import NOW, load_providers, provider_entry
-from tests.conftest import BACKENDS, scratch_postgres_url
+from tests.conftest import BACKENDS, TEST_SECRET, key_ring_for, scratch_postgres_url
 from tests.factories import make_user
 
 ATTEMPTS = 200
@@ -43,7 +43,9 @@ def scratch(
     else:
         urls = scratch_postgres_url()
     url = next(urls)
-    engine = create_database_engine(url, pool_size=POOL, max_overflow=0, pool_timeout=120)
+    engine = create_database_engine(
+        url, key_ring=key_ring_for(TEST_SECRET), pool_size=POOL, max_overflow=0, pool_timeout=120
+    )
     upgrade_database(engine)
     sessions = session_factory(engine)
     with transaction(sessions) as session:

@@ -18,7 +18,7 @@ from bot.dialogue.flow import Dialogue
 from bot.rasa.client import RasaClient
 from services.i18n.catalogs import Translator
 from services.storage.database import create_database_engine, session_factory
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, key_ring_for
 
 
 def _talk(dialogue: Dialogue, lines: list[str]) -> list[str]:
@@ -110,7 +110,7 @@ def test_rasa_down_or_slow_gets_an_honest_answer_and_the_menu(served_database_ur
     if rasa == "down":
         server.shutdown()
         server.server_close()
-    engine = create_database_engine(served_database_url)
+    engine = create_database_engine(served_database_url, key_ring=key_ring_for(TEST_SECRET))
     dialogue = Dialogue(
         sessions=session_factory(engine),
         secret_key=TEST_SECRET,
@@ -134,7 +134,9 @@ def test_rasa_down_or_slow_gets_an_honest_answer_and_the_menu(served_database_ur
 
 
 def test_a_broken_database_gets_an_apology_not_a_crash(tmp_path: Path) -> None:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
+    engine = create_database_engine(
+        f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}", key_ring=key_ring_for(TEST_SECRET)
+    )
     dialogue = Dialogue(sessions=session_factory(engine), secret_key=TEST_SECRET, default_locale="kk", retention_days=1)
     screen = "\n".join(_talk(dialogue, ["сәлем", "1"]))
     assert screen.count(Translator("kk")("Sorry, something went wrong on my side. Please try again in a moment.")) >= 2

@@ -14,14 +14,14 @@ from sqlalchemy import Engine, inspect, text
 from services.storage.database import create_database_engine
 from services.storage.migrate import current_revision, head_revision, upgrade_database
 from services.storage.models import Base
-from tests.conftest import scratch_postgres_url
+from tests.conftest import TEST_SECRET, key_ring_for, scratch_postgres_url
 
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def blank_sqlite(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'blank.db'}", key_ring=key_ring_for(TEST_SECRET))
     yield engine
     engine.dispose()
 
@@ -29,7 +29,7 @@ def blank_sqlite(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def blank_postgres() -> Iterator[Engine]:
     for url in scratch_postgres_url():
-        engine = create_database_engine(url)
+        engine = create_database_engine(url, key_ring=key_ring_for(TEST_SECRET))
         yield engine
         engine.dispose()
 

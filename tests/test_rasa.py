@@ -20,7 +20,7 @@ from services.config import load_settings
 from services.i18n.catalogs import Translator
 from services.paths import NLU_DIR
 from services.storage.database import create_database_engine, session_factory
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import TEST_SECRET, free_port, key_ring_for
 
 pytestmark = pytest.mark.rasa
 
@@ -76,7 +76,7 @@ def test_test_stories_pass(model: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def talking_dialogue(rasa_url: str, served_database_url: str) -> Iterator[Dialogue]:
-    engine = create_database_engine(served_database_url)
+    engine = create_database_engine(served_database_url, key_ring=key_ring_for(TEST_SECRET))
     client = RasaClient(rasa_url, timeout=30.0)
     yield Dialogue(
         sessions=session_factory(engine),

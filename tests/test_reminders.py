@@ -24,7 +24,7 @@ from services.trail.service import take_recent_messages
 from services.users import service as users
 from services.users.types import UserView
 from tests.booking_factories import NOW, load_providers, provider_entry
-from tests.conftest import serving_bot
+from tests.conftest import TEST_SECRET, key_ring_for, serving_bot
 from tests.factories import make_user
 from tests.telegram_standin import ApiCall, BotApiStandIn, shown_text
 
@@ -43,7 +43,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def served_database_url(tmp_path: Path) -> str:
     """A prepared database of each test's own: the worker claims every due entry, so no other test's may be there."""
     url = f"sqlite:///{tmp_path / 'yoldosh.db'}"
-    engine = create_database_engine(url)
+    engine = create_database_engine(url, key_ring=key_ring_for(TEST_SECRET))
     prepare_database(engine, session_factory(engine))
     engine.dispose()
     return url

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from services.booking.agenda import provider_agenda
 from services.booking.types import Agenda
 from services.config import load_settings
+from services.crypto.keys import KeyRing
 from services.directory.service import ProviderNotFoundError
 from services.storage.base import utcnow
 from services.storage.database import create_database_engine, session_factory, transaction
@@ -120,7 +121,7 @@ def _day(value: str) -> date:
 
 def _agenda(arguments: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     try:
         with transaction(session_factory(engine)) as session:
             agenda = provider_agenda(session, provider_id=arguments.provider, day=arguments.date)

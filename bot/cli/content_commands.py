@@ -8,6 +8,7 @@ from typing import Any
 
 from services.config import load_settings
 from services.content.reader import read_directory
+from services.crypto.keys import KeyRing
 from services.directory.service import load_directory
 from services.escalation.hours import HOURS_FILE, DeskHoursError, load_desk_hours
 from services.paths import DIRECTORY_DIR
@@ -42,7 +43,7 @@ def _load(arguments: argparse.Namespace) -> int:
         print("nothing loaded: fix the problems above first")
         return 1
     settings = load_settings()
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     try:
         with transaction(session_factory(engine)) as session:
             report = load_directory(session, content=content)

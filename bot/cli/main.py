@@ -10,6 +10,8 @@ from bot.cli import agenda_commands, content_commands, db_commands, run_commands
 from bot.processes import ServerStartError
 from bot.rasa.training import TrainingError
 from services.config import ConfigurationError
+from services.crypto.keys import DecryptionError
+from services.crypto.rotation import RotationError
 from services.directory.service import InvalidContentError
 
 
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"yoldosh: configuration error: {error}", file=sys.stderr)
         return 2
-    except (TrainingError, ServerStartError, InvalidContentError) as error:
+    except (TrainingError, ServerStartError, InvalidContentError, RotationError, DecryptionError) as error:
         print(f"yoldosh: {error}", file=sys.stderr)
         return 1
 

@@ -20,9 +20,11 @@ def action_server_url(settings: Settings) -> str:
 def settings_environment(settings: Settings) -> dict[str, str]:
     """The settings a child process needs to see exactly what this process sees (secret key included)."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    old_secrets = settings.old_secret_keys.get_secret_value() if settings.old_secret_keys else ""
     return {
         "DATABASE_URL": settings.database_url,
         "SECRET_KEY": secret,
+        "OLD_SECRET_KEYS": old_secrets,
         "DEFAULT_LOCALE": settings.default_locale,
         "DATA_RETENTION_DAYS": str(settings.data_retention_days),
     }

@@ -18,6 +18,7 @@ from sanic.request import Request
 from nlu.actions import runtime
 from nlu.actions.nlg import load_responses, render_response
 from services.config import load_settings
+from services.crypto.keys import KeyRing
 from services.i18n.catalogs import require_all_catalogs
 from services.paths import NLU_DIR
 from services.storage.database import create_database_engine, session_factory
@@ -34,7 +35,7 @@ async def _nlg(request: Request) -> Any:
 async def _start(app: Sanic) -> None:
     settings = load_settings()
     require_all_catalogs()
-    app.ctx.engine = create_database_engine(settings.database_url)
+    app.ctx.engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     app.ctx.responses = load_responses(NLU_DIR / "domain")
     runtime.install(
         runtime.ActionRuntime(

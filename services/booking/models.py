@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.crypto.columns import EncryptedText
 from services.storage.base import Base, UTCDateTime, utcnow
 
 
@@ -34,7 +35,7 @@ class Appointment(Base):
         Enum(AppointmentStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=AppointmentStatus.BOOKED,
     )
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText("appointments.note"))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -69,7 +70,7 @@ class BookingDraft(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText("booking_drafts.note"))
     awaiting_note: Mapped[bool] = mapped_column(default=False)
     reschedule_of_id: Mapped[int | None] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(64))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.crypto.columns import EncryptedText
 from services.storage.base import Base, UTCDateTime, utcnow
 
 
@@ -90,5 +91,5 @@ class CaseMessage(Base):
     direction: Mapped[MessageDirection] = mapped_column(_enum_column(MessageDirection))
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
     content_type: Mapped[str] = mapped_column(String(16), default="text")
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(EncryptedText("case_messages.body"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.crypto.columns import install_key_ring
+from services.crypto.keys import KeyRing
+
 
 def _enable_sqlite_integrity(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (savepoints work then).
@@ -34,18 +37,21 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_database_engine(database_url: str, **options: Any) -> Engine:
-    """An engine for DATABASE_URL; SQL parameters never appear in errors or logs (they may hold chat ids).
+def create_database_engine(database_url: str, *, key_ring: KeyRing, **options: Any) -> Engine:
+    """An engine for DATABASE_URL that encrypts text at rest with `key_ring` (`KeyRing.from_settings(settings)`).
 
-    SQLite gets foreign keys, WAL and a busy timeout on every connection.
+    SQL parameters never appear in errors or logs (they may hold chat ids). SQLite gets foreign keys, WAL and a
+    busy timeout on every connection.
     """
     options.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, **options)
         event.listen(engine, "connect", _enable_sqlite_integrity)
         event.listen(engine, "begin", _begin_sqlite_transaction)
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, **options)
+    else:
+        engine = create_engine(database_url, pool_pre_ping=True, **options)
+    install_key_ring(engine, key_ring)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,6 +8,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+from services.crypto.columns import EncryptedText
 from services.storage.base import UTCDateTime
 from services.storage.models import Base
 
@@ -19,6 +20,8 @@ def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> st
     """Render project column types as plain SQLAlchemy types so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 
@@ -41,9 +44,11 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     from services.config import load_settings
+    from services.crypto.keys import KeyRing
     from services.storage.database import create_database_engine
 
-    engine = create_database_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     try:
         with engine.connect() as fresh_connection:
             _run(fresh_connection)
