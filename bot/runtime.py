@@ -51,6 +51,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             default_locale=settings.default_locale,
             retention_days=settings.data_retention_days,
             nlu=nlu,
+            counselors_connected=settings.counselor_chat_id is not None,
         )
         yield Runtime(settings=settings, engine=engine, sessions=sessions, dialogue=dialogue)
     finally:

@@ -8,6 +8,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     action_server_host: str = "127.0.0.1"
     action_server_port: Annotated[int, Field(ge=1, le=65535)] = 5055
     counselor_chat_id: int | None = None
+    counselor_desk_locale: str = "ru"
+    counselor_desk_timezone: str = "Asia/Tashkent"
     secret_key: SecretStr | None = None
     # Earlier SECRET_KEYs, comma-separated: still accepted to decrypt text at rest until `yoldosh db rotate-keys`.
     old_secret_keys: SecretStr | None = None
@@ -84,11 +87,20 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
         return value
 
-    @field_validator("default_locale")
+    @field_validator("default_locale", "counselor_desk_locale")
     @classmethod
     def _locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("counselor_desk_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("must be an IANA time zone such as Asia/Tashkent") from error
         return value
 
     @field_validator("secret_key")

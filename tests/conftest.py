@@ -196,10 +196,10 @@ def bot_settings(api: BotApiStandIn, database_url: str, **overrides: Any) -> Set
 
 @asynccontextmanager
 async def serving_bot(
-    api: BotApiStandIn, dialogue: Any, sessions: sessionmaker[Session], database_url: str
+    api: BotApiStandIn, dialogue: Any, sessions: sessionmaker[Session], database_url: str, **overrides: Any
 ) -> AsyncIterator[Any]:
     """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does."""
-    settings = bot_settings(api, database_url)
+    settings = bot_settings(api, database_url, **overrides)
     application = build_application(settings, dialogue, sessions)
     await application.initialize()
     await application.post_init(application)  # type: ignore[misc]

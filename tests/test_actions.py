@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import booking_screens, screens, support_screens
+from bot.dialogue import booking_screens, screens
 from nlu.actions import runtime
 from nlu.actions.booking import ActionStartBooking
 from nlu.actions.fallback import ActionHandleMisunderstanding
@@ -64,8 +64,15 @@ async def test_service_question_without_a_place_asks_the_country(installed: None
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"country|housing|{c}" for c in ("UZ", "KZ", "KG", "TJ")]
 
 
+async def test_a_request_for_a_person_asks_the_bot_to_open_a_case(installed: None) -> None:
+    messages = await _run(ActionRequestCounselor(), _tracker("ask_housing_no_place_kk"))
+    assert messages == [{**messages[0], "custom": {"escalate": "request"}}]
+    assert not messages[0].get("text")
+
+
 async def test_crisis_gives_the_countrys_emergency_numbers_in_tajik(installed: None) -> None:
-    (message,) = await _run(ActionCrisisSupport(), _tracker("crisis_tg_in_tajikistan"))
+    message, escalation = await _run(ActionCrisisSupport(), _tracker("crisis_tg_in_tajikistan"))
+    assert escalation["custom"] == {"escalate": "urgent"}
     _ = Translator("tg")
     assert message["text"].startswith(_("If you or someone near you is in danger right now, please call:"))
     assert f"{_('Ambulance')}: 103" in message["text"]
@@ -77,7 +84,8 @@ async def test_second_misunderstanding_offers_the_kinds_of_help(installed: None)
     assert message["text"] == Translator("ru")(
         "I am sorry, I still do not understand. Here is what I can help with: choose one."
     )
-    assert len(message["buttons"]) == 8
+    assert len(message["buttons"]) == 9
+    assert message["buttons"][-1] == {"title": Translator("ru")("Talk to a person"), "payload": "counselor|mis"}
 
 
 async def test_first_misunderstanding_asks_to_rephrase(installed: None) -> None:
@@ -93,7 +101,6 @@ async def test_first_misunderstanding_asks_to_rephrase(installed: None) -> None:
         (ActionShowMenu(), lambda _: screens.main_menu(_, consented=True).text),
         (ActionOfferLanguages(), lambda _: screens.language_picker(_, "kk").text),
         (ActionExplainPrivacy(), lambda _: screens.privacy(_, 90, consented=True).text),
-        (ActionRequestCounselor(), lambda _: support_screens.counselor_not_connected(_, None).text),
         (ActionStartBooking(), lambda _: booking_screens.book_start(_).text),
     ],
 )

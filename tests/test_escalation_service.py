@@ -114,7 +114,9 @@ def test_notes_stay_in_the_transcript_and_every_step_is_audited(desk: Session) -
 def test_unclaimed_cases_alert_again_by_priority(desk: Session) -> None:
     urgent = _open(desk, telegram_id=1001, priority=CasePriority.URGENT)
     normal = _open(desk, telegram_id=1002, priority=CasePriority.NORMAL)
-    for case in (urgent, normal):
+    assert cases.cases_to_alert_again(desk, now=NOW + timedelta(hours=1)) == [], "not on the desk yet: the card alerts"
+    for topic, case in enumerate((urgent, normal), start=50):
+        cases.attach_topic(desk, case_id=case.id, topic_id=topic)
         cases.record_alert(desk, case_id=case.id, now=NOW)
     assert cases.cases_to_alert_again(desk, now=NOW + timedelta(minutes=1)) == []
     due = cases.cases_to_alert_again(desk, now=NOW + timedelta(minutes=2, seconds=1))

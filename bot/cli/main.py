@@ -6,7 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import agenda_commands, content_commands, db_commands, run_commands, safety_commands
+from bot.cli import (
+    agenda_commands,
+    content_commands,
+    counselor_commands,
+    db_commands,
+    run_commands,
+    safety_commands,
+)
 from bot.processes import ServerStartError
 from bot.rasa.training import TrainingError
 from services.config import ConfigurationError
@@ -26,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     content_commands.register(commands)
     safety_commands.register(commands)
     agenda_commands.register(commands)
+    counselor_commands.register(commands)
     return parser
 
 

@@ -23,6 +23,7 @@ MAP = "map"
 NEARBY = "near"
 EMERGENCY = "sos"
 COUNSELOR = "counselor"
+MISUNDERSTOOD = "mis"  # argument of COUNSELOR: offered after repeated misunderstanding
 BOOK_START = "book"
 BOOK = "bk"
 BOOK_DAYS = "bkdays"
@@ -35,6 +36,13 @@ APPOINTMENTS = "appts"
 APPOINTMENT_CANCEL = "apc"
 APPOINTMENT_CANCEL_YES = "apcy"
 APPOINTMENT_MOVE = "apm"
+# The counselors' desk (group chat only): claim, transfer, close, an outcome, a ready reply.
+DESK_PREFIX = "dk"
+DESK_CLAIM = "dkc"
+DESK_TRANSFER = "dkt"
+DESK_CLOSE = "dkx"
+DESK_OUTCOME = "dko"
+DESK_CANNED = "dkn"
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import booking_screens, nearby_screens, screens
+from bot.dialogue import booking_screens, counselor_screens, nearby_screens, screens
 from bot.dialogue import callbacks as cb
 from bot.dialogue import support_screens as support
 from bot.dialogue.booking_flow import BookingFlow
@@ -20,9 +21,16 @@ from services.content.schema import COUNTRY_CODES
 from services.directory.categories import CATEGORY_CODES
 from services.directory.nearby import find_nearest_providers
 from services.directory.service import ProviderNotFoundError, find_providers, get_provider_card
+from services.escalation import hours
+from services.escalation.intake import IncomingMessage, escalate, pass_on
+from services.escalation.models import CasePriority
+from services.escalation.service import active_case
+from services.escalation.types import CaseView
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES, match_locale
 from services.safety.scanner import scan_message
+from services.safety.types import SafetyAssessment
+from services.storage.base import utcnow
 from services.storage.database import read_transaction, transaction
 from services.trail import service as trail
 from services.users import service as users
@@ -76,14 +84,21 @@ class Dialogue:
         default_locale: str,
         retention_days: int,
         nlu: RasaClient | None = None,
+        counselors_connected: bool = False,
     ) -> None:
         self._sessions = sessions
+        self._counselors_connected = counselors_connected
+        self._wake_desk: Callable[[], None] = lambda: None
         self._nlu = nlu
         self._payloads = PayloadTokens()
         self._secret_key = secret_key
         self._default_locale = default_locale
         self._retention_days = retention_days
         self._booking = BookingFlow(sessions)
+
+    def on_desk_work(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (from any thread) whenever something waits for the counselors' desk."""
+        self._wake_desk = wake
 
     def _pseudonym(self, sender: Sender) -> str:
         return pseudonym_for(self._secret_key, channel=sender.channel, external_id=sender.external_id)
@@ -109,7 +124,7 @@ class Dialogue:
         callback = cb.parse(data)
         user = self._user(sender)
         if data.startswith("/") and user is not None and user.has_consented:
-            return self._converse(user, data)
+            return self._converse(user, data, sender)
         _ = self._translator(sender, user)
         match callback.action, callback.args:
             case cb.LANGUAGE, _args:
@@ -141,7 +156,9 @@ class Dialogue:
             case cb.DELETE_ASK, ():
                 return [support.with_quick_exit(_, screens.delete_confirm(_))]
             case cb.COUNSELOR, ():
-                return [support.counselor_not_connected(_, user.country_code)]
+                return self._request_counselor(sender, user, _, "request")
+            case cb.COUNSELOR, (cb.MISUNDERSTOOD,):
+                return self._request_counselor(sender, user, _, "misunderstanding")
             case cb.MAP, (provider_id,):
                 return self._on_map(_, provider_id, consented=consented)
             case cb.BOOK_START, ():
@@ -171,9 +188,12 @@ class Dialogue:
         """A text message or command; the safety net reads it before anything else does."""
         user = self._user(sender)
         command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
-        urgent = [] if _is_bare_command(text) else self._urgent_help(sender, user, text)
-        if urgent:
-            return urgent
+        assessment = None if _is_bare_command(text) else scan_message(text, lang=user.locale if user else None)
+        if assessment is not None and assessment.is_urgent:
+            return self._urgent_help(sender, user, assessment, IncomingMessage("text", text))
+        case = self._active_case(user) if command is None else None
+        if case is not None:
+            return self._pass_on(case, IncomingMessage("text", text))
         if command == "/exit":
             return [support.quick_exit_line(self._translator(sender, user))]
         if command == "/start" or command == "/language" or user is None or user.locale is None:
@@ -194,7 +214,7 @@ class Dialogue:
             case "/appointments":
                 return self._booking.appointments(_, user.pseudonym) if consented else [screens.needs_consent(_)]
             case "/counselor":
-                return [support.counselor_not_connected(_, user.country_code)]
+                return self._request_counselor(sender, user, _, "request")
             case None:
                 pass
             case _unknown:
@@ -203,9 +223,12 @@ class Dialogue:
             return [screens.needs_consent(_)]
         if command is None and self._booking.awaits_note(user.pseudonym):
             return self._booking.note(_, user.pseudonym, text)
-        return self._converse(user, text)
+        replies = self._converse(user, text, sender)
+        if assessment is not None and assessment.is_sensitive and self._counselors_connected:
+            replies.append(counselor_screens.offer_counselor(_))
+        return replies
 
-    def _converse(self, user: UserView, text: str) -> list[Reply]:
+    def _converse(self, user: UserView, text: str, sender: Sender) -> list[Reply]:
         """Free text goes to Rasa under the user's pseudonym; if Rasa cannot answer, the menu still works."""
         _ = Translator(user.locale or self._default_locale)
         if self._nlu is None:
@@ -215,26 +238,42 @@ class Dialogue:
             messages = self._nlu.converse(sender=user.pseudonym, text=text, metadata=metadata)
         except NluUnavailableError:
             return [screens.nlu_unavailable(_)]
-        if not messages:
-            return [screens.free_text_fallback(_, consented=True)]
-        return [
+        replies = [
             Reply(message.text, rows(*(self._payloads.button(b.title, b.payload) for b in message.buttons), per_row=2))
             for message in messages
+            if message.text or message.buttons
         ]
+        for message in messages:
+            if message.escalation == "urgent" and self._counselors_connected:
+                replies.extend(
+                    self._open_urgent_case(sender, user, _, "crisis_intent", None, IncomingMessage("text", text))
+                )
+            elif message.escalation == "request":
+                replies.extend(self._request_counselor(sender, user, _, "request"))
+        return replies or [screens.free_text_fallback(_, consented=True)]
 
-    def media(self, sender: Sender, kind: MediaKind, caption: str = "") -> list[Reply]:
-        """A voice note, picture, file, sticker or contact: a kind answer; a caption passes the safety net first."""
+    def media(self, sender: Sender, kind: MediaKind, caption: str = "", message_id: int | None = None) -> list[Reply]:
+        """A voice note, picture, file, sticker or contact: a kind answer (or to the counselor during a case);
+        a caption passes the safety net first."""
         user = self._user(sender)
-        urgent = self._urgent_help(sender, user, caption) if caption else []
-        if urgent:
-            return urgent
+        incoming = IncomingMessage(kind.value, caption or None, message_id)
+        assessment = scan_message(caption, lang=user.locale if user else None) if caption else None
+        if assessment is not None and assessment.is_urgent:
+            return self._urgent_help(sender, user, assessment, incoming)
+        case = self._active_case(user)
+        if case is not None:
+            return self._pass_on(case, incoming)
         if user is None or user.locale is None:
             return self.start(sender, user)
         return [media_answer(self._translator(sender, user), kind, consented=user.has_consented)]
 
-    def location(self, sender: Sender, latitude: float, longitude: float) -> list[Reply]:
-        """A shared location: the nearest services, any kind; the location itself is not stored."""
+    def location(self, sender: Sender, latitude: float, longitude: float, message_id: int | None = None) -> list[Reply]:
+        """A shared location: the nearest services, any kind; the location itself is not stored (during a case the
+        counselor sees it instead)."""
         user = self._user(sender)
+        case = self._active_case(user)
+        if case is not None and message_id is not None:
+            return self._pass_on(case, IncomingMessage("location", None, message_id))
         if user is None or user.locale is None:
             return self.start(sender, user)
         return self._nearby(self._translator(sender, user), str(latitude), str(longitude), None)
@@ -249,17 +288,85 @@ class Dialogue:
         with transaction(self._sessions) as session:
             return trail.take_recent_messages(session, pseudonym=self._pseudonym(sender))
 
-    def _urgent_help(self, sender: Sender, user: UserView | None, text: str) -> list[Reply]:
-        """Emergency numbers at once when the safety net finds danger, whatever else is going on."""
-        assessment = scan_message(text, lang=user.locale if user else None)
-        if not assessment.is_urgent:
-            return []
+    def _urgent_help(
+        self, sender: Sender, user: UserView | None, assessment: SafetyAssessment, incoming: IncomingMessage
+    ) -> list[Reply]:
+        """Emergency numbers at once when the safety net finds danger, whatever else is going on; the counselors
+        are alerted with the message."""
         log.info("safety net: urgent message")
         _ = self._translator(sender, user)
         replies = [support.emergency(_, user.country_code if user else None)]
+        category = assessment.urgent_categories[0].value if assessment.urgent_categories else None
+        if self._counselors_connected:
+            replies.extend(self._open_urgent_case(sender, user, _, "safety_net", category, incoming))
         if user is None or user.locale is None:
             replies.extend(self.start(sender, user))
         return replies
+
+    def _active_case(self, user: UserView | None) -> CaseView | None:
+        if user is None or not self._counselors_connected:
+            return None
+        with read_transaction(self._sessions) as session:
+            return active_case(session, pseudonym=user.pseudonym)
+
+    def _pass_on(self, case: CaseView, incoming: IncomingMessage) -> list[Reply]:
+        """During a case the user's messages go to the counselors, not to the bot: no answer of its own."""
+        with transaction(self._sessions) as session:
+            pass_on(session, case_id=case.id, message=incoming)
+        self._wake_desk()
+        return []
+
+    def _open_urgent_case(
+        self,
+        sender: Sender,
+        user: UserView | None,
+        _: Translator,
+        trigger: str,
+        category: str | None,
+        incoming: IncomingMessage,
+    ) -> list[Reply]:
+        country = user.country_code if user else None
+        with transaction(self._sessions) as session:
+            escalate(
+                session,
+                pseudonym=self._pseudonym(sender),
+                priority=CasePriority.URGENT,
+                trigger=trigger,
+                category=category,
+                locale=_.locale,
+                reply_chat_id=sender.chat_id,
+                message=incoming,
+            )
+        self._wake_desk()
+        return [counselor_screens.counselor_alerted(_, on_duty=hours.desk_is_open(country, utcnow()))]
+
+    def _request_counselor(self, sender: Sender, user: UserView, _: Translator, trigger: str) -> list[Reply]:
+        """The user asked for a person: a case opens and the desk is alerted (or, with no desk, honest numbers)."""
+        if not self._counselors_connected:
+            return [support.counselor_not_connected(_, user.country_code)]
+        if not user.has_consented:  # a case keeps what they write; danger alone opens one without consent
+            return [screens.needs_consent(_)]
+        with transaction(self._sessions) as session:
+            outcome = escalate(
+                session,
+                pseudonym=user.pseudonym,
+                priority=CasePriority.NORMAL,
+                trigger=trigger,
+                locale=_.locale,
+                reply_chat_id=sender.chat_id,
+            )
+        if not outcome.opened:
+            return [counselor_screens.already_with_counselor(_)]
+        self._wake_desk()
+        now = utcnow()
+        return [
+            counselor_screens.counselor_requested(
+                _,
+                on_duty=hours.desk_is_open(user.country_code, now),
+                next_opening=hours.next_opening(user.country_code, now),
+                country=user.country_code,
+            )
+        ]
 
     def _book(self, _: Translator, user: UserView, callback: cb.Callback) -> list[Reply]:
         """A booking button (the user has consented)."""

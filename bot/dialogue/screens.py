@@ -256,6 +256,7 @@ def still_not_understood(_: Translator) -> Reply:
     """A second misunderstanding in a row: stop asking to rephrase, offer the kinds of help directly."""
     text = _("I am sorry, I still do not understand. Here is what I can help with: choose one.")
     buttons = [Button(_(label), cb.make(cb.CATEGORY, code)) for code, label in CATEGORY_LABELS.items()]
+    buttons.append(Button(_("Talk to a person"), cb.make(cb.COUNSELOR, cb.MISUNDERSTOOD)))
     return Reply(text, rows(*buttons, per_row=2))
 
 

@@ -21,7 +21,8 @@ def with_quick_exit(_: Translator, reply: Reply) -> Reply:
     return Reply(reply.text, ((quick_exit_button(_),), *reply.buttons), reply.venue, reply.clear_chat)
 
 
-def _contact_lines(_: Translator, country: str | None) -> list[str]:
+def emergency_lines(_: Translator, country: str | None) -> list[str]:
+    """The emergency numbers for the country (every country's when unknown), marked when they are samples."""
     countries = (country,) if country else country_codes()
     lines: list[str] = []
     for code in countries:
@@ -35,7 +36,7 @@ def _contact_lines(_: Translator, country: str | None) -> list[str]:
 
 def emergency(_: Translator, country: str | None) -> Reply:
     """Emergency numbers first, in plain words: for someone who may be in danger right now."""
-    lines = [_("If you or someone near you is in danger right now, please call:"), *_contact_lines(_, country)]
+    lines = [_("If you or someone near you is in danger right now, please call:"), *emergency_lines(_, country)]
     lines.append(_("You are not alone. When you are safe, write to me and I will help you find support."))
     return Reply("\n".join(lines), rows(quick_exit_button(_), Button(_("Menu"), cb.MENU), per_row=2))
 
@@ -44,7 +45,7 @@ def counselor_not_connected(_: Translator, country: str | None) -> Reply:
     """Until the counselor desk is connected: say so honestly and give numbers that work now."""
     lines = [
         _("Counselors are not connected to this chat yet. If you need to talk to someone now, please call:"),
-        *_contact_lines(_, country),
+        *emergency_lines(_, country),
     ]
     return with_quick_exit(_, Reply("\n".join(lines), menu_buttons(_, consented=True)))
 

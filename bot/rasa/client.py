@@ -38,18 +38,30 @@ class RasaMessage:
 
     text: str
     buttons: tuple[RasaButton, ...]
+    escalation: str | None = None
+
+
+ESCALATIONS = frozenset({"urgent", "request"})
+
+
+def _escalation(raw: dict[str, Any]) -> str | None:
+    """An action's request to bring in the counselors: {"custom": {"escalate": "urgent" | "request"}}."""
+    custom = raw.get("custom")
+    value = custom.get("escalate") if isinstance(custom, dict) else None
+    return value if value in ESCALATIONS else None
 
 
 def _message(raw: dict[str, Any]) -> RasaMessage | None:
+    escalation = _escalation(raw)
     text = raw.get("text")
     buttons = tuple(
         RasaButton(title=str(button.get("title", "")), payload=str(button.get("payload", "")))
         for button in raw.get("buttons") or []
         if button.get("payload")
     )
-    if not text and not buttons:
+    if not text and not buttons and escalation is None:
         return None
-    return RasaMessage(text=str(text or ""), buttons=buttons)
+    return RasaMessage(text=str(text or ""), buttons=buttons, escalation=escalation)
 
 
 class RasaClient:

@@ -16,6 +16,8 @@ from bot.dialogue.flow import Dialogue
 from bot.telegram import handlers, outbox_worker
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
+from bot.telegram.desk import handlers as desk_handlers
+from bot.telegram.desk.worker import DeskPlace, DeskWorker
 from bot.telegram.quick_exit import RecentMessages
 from bot.telegram.updates import PerChatUpdateProcessor, UpdateLedger
 from services.config import Settings
@@ -53,6 +55,8 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is required to serve Telegram")
     assert settings.default_locale in SUPPORTED_LOCALES
     ledger = UpdateLedger(sessions)
+    desk = _desk(settings, sessions)
+    serving: list[asyncio.Task[None]] = []
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         asyncio.get_running_loop().set_default_executor(
@@ -64,6 +68,14 @@ def build_application(
                 log.info("%d updates left unfinished by the previous run will be handled again", released)
         await _register_commands(application, settings.default_locale)
         log.info("Telegram commands registered for %d languages", len(COMMAND_LANGUAGES))
+        if desk is not None:
+            serving.append(asyncio.create_task(desk.worker.serve(application.bot), name="counselor desk"))
+
+    async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
+        serving.clear()
 
     base_url = settings.telegram_api_base_url
     application = (
@@ -75,10 +87,26 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor(ledger, settings.telegram_concurrent_updates))
         .context_types(ContextTypes(context=YoldoshContext))
         .post_init(post_init)
+        .post_stop(post_stop)
         .build()
     )
     application.bot_data[DIALOGUE_KEY] = dialogue
     application.bot_data[RECENT_KEY] = RecentMessages()
+    if desk is not None:
+        desk_handlers.register(application, desk)  # first: the private-chat button handler takes any data
+        dialogue.on_desk_work(desk.worker.wake)
     handlers.register(application)
     outbox_worker.register(application, sessions, default_locale=settings.default_locale)
     return application
+
+
+def _desk(settings: Settings, sessions: sessionmaker[Session]) -> desk_handlers.Desk | None:
+    """The counselors' desk when COUNSELOR_CHAT_ID names their forum group."""
+    if settings.counselor_chat_id is None:
+        return None
+    place = DeskPlace(
+        chat_id=settings.counselor_chat_id,
+        locale=settings.counselor_desk_locale,
+        timezone=settings.counselor_desk_timezone,
+    )
+    return desk_handlers.Desk(sessions=sessions, place=place, worker=DeskWorker(sessions, place))

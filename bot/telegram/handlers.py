@@ -115,7 +115,7 @@ async def on_location(update: Update, context: YoldoshContext) -> None:
     assert message is not None and message.location is not None
     location = message.location
     replies = await asyncio.to_thread(
-        context.dialogue.location, sender_of(update), location.latitude, location.longitude
+        context.dialogue.location, sender_of(update), location.latitude, location.longitude, message.message_id
     )
     await send_replies(update, context, replies)
 
@@ -140,7 +140,7 @@ async def on_media(update: Update, context: YoldoshContext) -> None:
     message = update.effective_message
     assert message is not None
     replies = await asyncio.to_thread(
-        context.dialogue.media, sender_of(update), media_kind(message), message.caption or ""
+        context.dialogue.media, sender_of(update), media_kind(message), message.caption or "", message.message_id
     )
     await send_replies(update, context, replies)
 

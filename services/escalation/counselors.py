@@ -24,7 +24,9 @@ class InvalidAliasError(ValueError):
 
 def counselor_view(counselor: Counselor) -> CounselorView:
     """The plain value of a counselor row."""
-    return CounselorView(id=counselor.id, alias=counselor.alias, role=counselor.role, active=counselor.active)
+    return CounselorView(
+        id=counselor.id, alias=counselor.alias, role=counselor.role, active=counselor.active, on_call=counselor.on_call
+    )
 
 
 def clean_alias(alias: str) -> str:
@@ -36,7 +38,12 @@ def clean_alias(alias: str) -> str:
 
 
 def add_counselor(
-    session: Session, *, telegram_user_id: int, alias: str, role: CounselorRole = CounselorRole.COUNSELOR
+    session: Session,
+    *,
+    telegram_user_id: int,
+    alias: str,
+    role: CounselorRole = CounselorRole.COUNSELOR,
+    on_call: bool = False,
 ) -> CounselorView:
     """Register (or re-activate and update) a counselor; users will only ever see the alias."""
     visible = clean_alias(alias)
@@ -44,7 +51,7 @@ def add_counselor(
     if counselor is None:
         counselor = Counselor(telegram_user_id=telegram_user_id, alias=visible, role=role)
         session.add(counselor)
-    counselor.alias, counselor.role, counselor.active = visible, role, True
+    counselor.alias, counselor.role, counselor.active, counselor.on_call = visible, role, True, on_call
     session.flush()
     record_action(session, actor="system", action="counselor_add", subject_type="counselor", subject_id=counselor.id)
     return counselor_view(counselor)
@@ -71,3 +78,12 @@ def require_counselor(session: Session, *, telegram_user_id: int) -> Counselor:
     if counselor is None or not counselor.active:
         raise NotACounselorError()
     return counselor
+
+
+def on_call_telegram_ids(session: Session) -> list[int]:
+    """Telegram accounts of the active on-call counselors, alerted directly about urgent cases out of hours."""
+    return [
+        counselor.telegram_user_id
+        for counselor in repository.all_counselors(session)
+        if counselor.active and counselor.on_call
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.crypto.columns import EncryptedText
@@ -57,6 +57,8 @@ class Counselor(Base):
     alias: Mapped[str] = mapped_column(String(64))
     role: Mapped[CounselorRole] = mapped_column(_enum_column(CounselorRole), default=CounselorRole.COUNSELOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Alerted in a private chat too when an urgent case opens outside the desk's working hours.
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -79,6 +81,13 @@ class EscalationCase(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(48))
     last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the counselors' replies go while the case lasts; forgotten when it closes.
+    reply_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The desk: a worker reserves the topic's creation, then keeps the card's message id and the last case message
+    # the card already showed (relays of older messages are not sent again).
+    desk_reserved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_through_message_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseMessage(Base):

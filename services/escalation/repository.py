@@ -32,8 +32,11 @@ def active_case_for_user(session: Session, user_id: int) -> EscalationCase | Non
 
 
 def case_by_topic(session: Session, topic_id: int) -> EscalationCase | None:
-    """The case whose desk topic this is."""
-    return session.scalars(select(EscalationCase).where(EscalationCase.topic_id == topic_id)).one_or_none()
+    """The case whose desk topic this is: the newest with this topic id (ids are unique only within one group, and
+    the desk may have moved to a new group)."""
+    return session.scalars(
+        select(EscalationCase).where(EscalationCase.topic_id == topic_id).order_by(EscalationCase.id.desc()).limit(1)
+    ).one_or_none()
 
 
 def take_open_case(session: Session, *, case_id: int, counselor_id: int, now: datetime) -> bool:

@@ -62,7 +62,7 @@ def user_code(pseudonym: str) -> str:
     return pseudonym[:USER_CODE_LENGTH]
 
 
-def _view(session: Session, case: EscalationCase) -> CaseView:
+def case_view(session: Session, case: EscalationCase) -> CaseView:
     user = session.get(User, case.user_id)
     claimed_by = session.get(Counselor, case.claimed_by_id) if case.claimed_by_id else None
     return CaseView(
@@ -79,6 +79,7 @@ def _view(session: Session, case: EscalationCase) -> CaseView:
         claimed_by=counselor_view(claimed_by) if claimed_by else None,
         closed_at=case.closed_at,
         outcome=case.outcome,
+        card_message_id=case.card_message_id,
     )
 
 
@@ -117,7 +118,7 @@ def open_case(
             record_action(
                 session, actor="system", action="escalate", subject_type="case", subject_id=active.id, now=now
             )
-        return _view(session, active), False
+        return case_view(session, active), False
     case = EscalationCase(
         user_id=user.id, priority=priority, trigger=trigger, category=category, locale=locale, opened_at=now
     )
@@ -125,27 +126,27 @@ def open_case(
     session.flush()
     details = {"priority": priority.value, "trigger": trigger}
     record_action(session, actor="system", action="open", subject_type="case", subject_id=case.id, details=details)
-    return _view(session, case), True
+    return case_view(session, case), True
 
 
 def active_case(session: Session, *, pseudonym: str) -> CaseView | None:
     """The user's open or claimed case: while it lasts, their messages go to the counselors."""
     user = find_by_pseudonym(session, pseudonym)
     case = repository.active_case_for_user(session, user.id) if user else None
-    return _view(session, case) if case else None
+    return case_view(session, case) if case else None
 
 
 def attach_topic(session: Session, *, case_id: int, topic_id: int) -> CaseView:
     """Remember the desk topic created for the case."""
     case = _case(session, case_id)
     case.topic_id = topic_id
-    return _view(session, case)
+    return case_view(session, case)
 
 
 def case_for_topic(session: Session, *, topic_id: int) -> CaseView | None:
     """The case a desk topic belongs to."""
     case = repository.case_by_topic(session, topic_id)
-    return _view(session, case) if case else None
+    return case_view(session, case) if case else None
 
 
 def view_case(session: Session, *, case_id: int, counselor_telegram_id: int) -> CaseView:
@@ -153,7 +154,7 @@ def view_case(session: Session, *, case_id: int, counselor_telegram_id: int) -> 
     counselor = require_counselor(session, telegram_user_id=counselor_telegram_id)
     case = _case(session, case_id)
     record_action(session, actor=f"counselor:{counselor.id}", action="view", subject_type="case", subject_id=case.id)
-    return _view(session, case)
+    return case_view(session, case)
 
 
 def claim_case(session: Session, *, case_id: int, counselor_telegram_id: int, now: datetime | None = None) -> CaseView:
@@ -163,10 +164,10 @@ def claim_case(session: Session, *, case_id: int, counselor_telegram_id: int, no
     case = _case(session, case_id)
     if not repository.take_open_case(session, case_id=case_id, counselor_id=counselor.id, now=now):
         session.refresh(case)
-        raise CaseAlreadyClaimedError(_view(session, case))
+        raise CaseAlreadyClaimedError(case_view(session, case))
     session.refresh(case)
     record_action(session, actor=f"counselor:{counselor.id}", action="claim", subject_type="case", subject_id=case_id)
-    return _view(session, case)
+    return case_view(session, case)
 
 
 def _require_holder(case: EscalationCase, counselor: Counselor) -> None:
@@ -174,6 +175,14 @@ def _require_holder(case: EscalationCase, counselor: Counselor) -> None:
         raise CaseClosedError(case.id)
     if case.claimed_by_id != counselor.id and counselor.role is not CounselorRole.SUPERVISOR:
         raise NotYourCaseError(case.id)
+
+
+def held_case(session: Session, *, case_id: int, counselor_telegram_id: int) -> CaseView:
+    """The case, when this counselor holds it (or is a supervisor); NotYourCaseError or CaseClosedError if not."""
+    counselor = require_counselor(session, telegram_user_id=counselor_telegram_id)
+    case = _case(session, case_id)
+    _require_holder(case, counselor)
+    return case_view(session, case)
 
 
 def transfer_case(session: Session, *, case_id: int, counselor_telegram_id: int) -> CaseView:
@@ -185,7 +194,7 @@ def transfer_case(session: Session, *, case_id: int, counselor_telegram_id: int)
     record_action(
         session, actor=f"counselor:{counselor.id}", action="transfer", subject_type="case", subject_id=case_id
     )
-    return _view(session, case)
+    return case_view(session, case)
 
 
 def close_case(
@@ -196,6 +205,7 @@ def close_case(
     case = _case(session, case_id)
     _require_holder(case, counselor)
     case.status, case.closed_at, case.outcome = CaseStatus.CLOSED, now or utcnow(), outcome[:48]
+    case.reply_chat_id = None
     record_action(
         session,
         actor=f"counselor:{counselor.id}",
@@ -204,7 +214,7 @@ def close_case(
         subject_id=case_id,
         details={"outcome": case.outcome},
     )
-    return _view(session, case)
+    return case_view(session, case)
 
 
 def record_case_message(
@@ -216,35 +226,42 @@ def record_case_message(
     body: str | None = None,
     counselor_telegram_id: int | None = None,
     now: datetime | None = None,
-) -> None:
-    """Keep one message of the case (a note is only ever shown to counselors); notes are audited."""
+) -> int:
+    """Keep one message of the case (a note is only ever shown to counselors; notes are audited); returns its id."""
     counselor = require_counselor(session, telegram_user_id=counselor_telegram_id) if counselor_telegram_id else None
     case = _case(session, case_id)
     if direction is not MessageDirection.FROM_USER:
         if counselor is None:
             raise NotYourCaseError(case_id)
         _require_holder(case, counselor)
-    session.add(
-        CaseMessage(
-            case_id=case_id,
-            direction=direction,
-            counselor_id=counselor.id if counselor else None,
-            content_type=content_type,
-            body=body,
-            created_at=now or utcnow(),
-        )
+    message = CaseMessage(
+        case_id=case_id,
+        direction=direction,
+        counselor_id=counselor.id if counselor else None,
+        content_type=content_type,
+        body=body,
+        created_at=now or utcnow(),
     )
+    session.add(message)
+    session.flush()
     if direction is MessageDirection.NOTE and counselor is not None:
         record_action(
             session, actor=f"counselor:{counselor.id}", action="note", subject_type="case", subject_id=case_id
         )
+    return message.id
 
 
 def case_transcript(session: Session, *, case_id: int, limit: int = 20) -> list[CaseEntry]:
     """The newest `limit` messages of a case, oldest first, notes included (for counselors only)."""
+    aliases = {counselor.id: counselor.alias for counselor in repository.all_counselors(session)}
     return [
         CaseEntry(
-            direction=message.direction, content_type=message.content_type, body=message.body, at=message.created_at
+            direction=message.direction,
+            content_type=message.content_type,
+            body=message.body,
+            at=message.created_at,
+            id=message.id,
+            counselor_alias=aliases.get(message.counselor_id) if message.counselor_id else None,
         )
         for message in repository.recent_messages(session, case_id=case_id, limit=limit)
     ]
@@ -254,7 +271,7 @@ def earlier_cases(session: Session, *, case_id: int) -> list[CaseView]:
     """The same user's earlier cases, newest first (for the case card)."""
     case = _case(session, case_id)
     return [
-        _view(session, earlier)
+        case_view(session, earlier)
         for earlier in repository.earlier_cases(session, user_id=case.user_id, before_case_id=case_id)
     ]
 
@@ -262,7 +279,7 @@ def earlier_cases(session: Session, *, case_id: int) -> list[CaseView]:
 def case_queue(session: Session, *, now: datetime | None = None) -> list[tuple[CaseView, timedelta]]:
     """Cases waiting or in progress, most urgent first, then longest waiting; with how long each has waited."""
     now = now or utcnow()
-    cases = [_view(session, case) for case in repository.open_cases(session)]
+    cases = [case_view(session, case) for case in repository.open_cases(session)]
     cases.sort(
         key=lambda case: (case.status is not CaseStatus.OPEN, PRIORITY_ORDER.index(case.priority), case.opened_at)
     )
@@ -270,17 +287,18 @@ def case_queue(session: Session, *, now: datetime | None = None) -> list[tuple[C
 
 
 def cases_to_alert_again(session: Session, *, now: datetime | None = None) -> list[CaseView]:
-    """Unclaimed cases whose last alert is older than their priority allows, each taken by one worker only."""
+    """Unclaimed cases on the desk whose last alert is older than their priority allows, each taken by one worker
+    only (a case not yet on the desk is alerted by its first card)."""
     now = now or utcnow()
     due: list[CaseView] = []
     for case in repository.open_cases(session):
-        if case.status is not CaseStatus.OPEN:
+        if case.status is not CaseStatus.OPEN or case.topic_id is None:
             continue
         threshold = now - ALERT_AGAIN_AFTER[case.priority]
         if case.last_alert_at is not None and case.last_alert_at >= threshold:
             continue
         if repository.mark_alerted(session, case_id=case.id, alerted_before=threshold, now=now):
-            due.append(_view(session, case))
+            due.append(case_view(session, case))
     return due
 
 

@@ -16,6 +16,7 @@ class CounselorView:
     alias: str
     role: CounselorRole
     active: bool
+    on_call: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class CaseView:
     claimed_by: CounselorView | None
     closed_at: datetime | None
     outcome: str | None
+    card_message_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -50,3 +52,5 @@ class CaseEntry:
     content_type: str
     body: str | None
     at: datetime
+    id: int = 0
+    counselor_alias: str | None = None

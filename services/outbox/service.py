@@ -149,3 +149,18 @@ def mark_skipped(session: Session, *, message_id: int, worker_id: str, reason: s
         last_error=reason[:ERROR_LENGTH],
     )
     return DeliveryOutcome(owned=owned, status=OutboxStatus.SKIPPED if owned else None)
+
+
+def postpone(session: Session, *, message_id: int, worker_id: str, until: datetime) -> bool:
+    """Hand a claimed entry back, due again at `until`, without counting the claim as an attempt (what it needs is
+    still being prepared elsewhere); False when the claim was lost."""
+    return repository.finish_claim(
+        session,
+        message_id=message_id,
+        worker_id=worker_id,
+        status=OutboxStatus.PENDING,
+        due_at=until,
+        attempts=OutboxMessage.attempts - 1,
+        claimed_by=None,
+        claimed_at=None,
+    )

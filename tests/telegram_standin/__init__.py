@@ -10,6 +10,7 @@ The package re-exports every public name of the single module it replaced, so im
 
 from tests.telegram_standin.html import ENTITY_TYPES, HTML_TAGS, NAMED_ENTITIES, HtmlError, parse_html, utf16_length
 from tests.telegram_standin.limits import TokenBucket
+from tests.telegram_standin.member import ForumMember
 from tests.telegram_standin.params import Params, read_params
 from tests.telegram_standin.protocol import (
     BOT_USER,
@@ -53,6 +54,7 @@ __all__ = [
     "ApiCall",
     "ApiError",
     "BotApiStandIn",
+    "ForumMember",
     "HtmlError",
     "Params",
     "Refusal",

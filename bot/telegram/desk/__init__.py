@@ -1,0 +1,1 @@
+"""The counselors 'desk in a Telegram forum supergroup: topics, cards, relays, re-alerts."""
