@@ -17,6 +17,7 @@ from services.booking.errors import (
     NoteTooLongError,
     SlotUnavailableError,
 )
+from services.booking.requested_day import open_times_on
 from services.booking.service import NOTE_MAX_LENGTH
 from services.booking.types import Slot
 from services.directory.service import ProviderNotFoundError, get_provider_card
@@ -49,7 +50,8 @@ class BookingFlow:
     def start(
         self, _: Translator, pseudonym: str, provider_id: str, *, reschedule_of: int | None = None
     ) -> list[Reply]:
-        """Begin booking at a provider: the days with free times."""
+        """Begin booking at a provider: the days with free times, or the times of the day the user asked for."""
+        provider_id, asked = screens.parse_book_arg(provider_id)
         now = utcnow()
         try:
             with transaction(self._sessions) as session:
@@ -58,9 +60,14 @@ class BookingFlow:
                 )
                 card = self._card(session, _, draft.provider_id)
                 slots = self._slots(session, draft.provider_id, now)
+                requested = open_times_on(session, provider_id=draft.provider_id, day=asked, now=now) if asked else None
         except ProviderNotFoundError:
             return [screens.booking_gone(_)]
-        return [screens.choose_day(_, card, slots)]
+        if requested is None:
+            return [screens.choose_day(_, card, slots)]
+        if requested.refusal is None:
+            return [screens.choose_time(_, card, requested.day, list(requested.slots))]
+        return [screens.day_unavailable(_, card, requested.day, requested.refusal, slots)]
 
     def days(self, _: Translator, pseudonym: str) -> list[Reply]:
         """Back to the day picker of the booking in progress."""
@@ -75,7 +82,7 @@ class BookingFlow:
     def day(self, _: Translator, pseudonym: str, value: str) -> list[Reply]:
         """The free times of one day."""
         try:
-            chosen = datetime.strptime(value, "%Y%m%d").date()
+            chosen = datetime.strptime(value, screens.DAY_FORMAT).date()
         except ValueError:
             return [screens.booking_gone(_)]
         return self._times(_, pseudonym, chosen)

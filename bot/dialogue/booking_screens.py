@@ -3,6 +3,7 @@ formatted by Babel in the user's language and the provider's time zone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,8 @@ from services.i18n.formatting import format_clock, format_day, format_short_day
 DAYS_SHOWN = 8
 TIMES_SHOWN = 12
 SLOT_FORMAT = "%Y%m%d%H%M"  # UTC, in callback data
+DAY_FORMAT = "%Y%m%d"  # the provider's local date, in callback data
+DAY_MARK = "@"  # a Book button for a day asked for in words: bk|<provider>@<day> (60 bytes at most)
 
 UNAVAILABLE: dict[UnavailableReason, str] = {
     UnavailableReason.PAST: N_("That time has already passed."),
@@ -26,6 +29,12 @@ UNAVAILABLE: dict[UnavailableReason, str] = {
     UnavailableReason.CLOSED: N_("The service is closed at that time."),
     UnavailableReason.NOT_A_SLOT: N_("That is not one of the service's appointment times."),
     UnavailableReason.FULL: N_("Someone has just taken that time."),
+}
+DAY_REFUSALS: dict[UnavailableReason, str] = {
+    UnavailableReason.PAST: N_("The day you asked for ({day}) has already passed."),
+    UnavailableReason.TOO_FAR: N_("The day you asked for ({day}) is too far ahead to book yet."),
+    UnavailableReason.CLOSED: N_("The service is closed on {day}."),
+    UnavailableReason.FULL: N_("There are no free times left on {day}."),
 }
 
 
@@ -40,6 +49,20 @@ def parse_slot_data(value: str) -> datetime | None:
         return datetime.strptime(value, SLOT_FORMAT).replace(tzinfo=ZoneInfo("UTC"))
     except ValueError:
         return None
+
+
+def book_data(provider_id: str, day: date | None = None) -> str:
+    """A Book button's callback data; with a day, booking opens on that day's free times."""
+    return cb.make(cb.BOOK, provider_id if day is None else f"{provider_id}{DAY_MARK}{day.strftime(DAY_FORMAT)}")
+
+
+def parse_book_arg(value: str) -> tuple[str, date | None]:
+    """The provider and the day asked for (None when none, or unreadable) in a Book button's argument."""
+    provider_id, _mark, day = value.partition(DAY_MARK)
+    try:
+        return provider_id, datetime.strptime(day, DAY_FORMAT).date() if day else None
+    except ValueError:
+        return provider_id, None
 
 
 def _abort(_: Translator) -> Button:
@@ -67,6 +90,28 @@ def book_start_here(_: Translator) -> Reply:
     return Reply(_("To book a visit, tap “Book” under the service you want."))
 
 
+def book_start_on_day(_: Translator, day: date) -> Reply:
+    """Above a list of services when the user asked to book on a day: where to tap."""
+    return Reply(
+        _("To book a visit on {day}, tap “Book” under the service you want.").format(day=format_day(day, _.locale))
+    )
+
+
+def book_on_day(replies: list[Reply], day: date) -> list[Reply]:
+    """The same screens with each Book button opening on `day`."""
+
+    def on_day(button: Button) -> Button:
+        callback = cb.parse(button.data)
+        if callback.action != cb.BOOK or len(callback.args) != 1:
+            return button
+        return replace(button, data=book_data(callback.args[0], day))
+
+    return [
+        replace(reply, buttons=tuple(tuple(on_day(button) for button in row) for row in reply.buttons))
+        for reply in replies
+    ]
+
+
 def choose_day(_: Translator, card: ProviderCard, slots: list[Slot]) -> Reply:
     """The next days with free times at this provider."""
     days: list[date] = []
@@ -80,7 +125,7 @@ def choose_day(_: Translator, card: ProviderCard, slots: list[Slot]) -> Reply:
         )
         return Reply(text, menu_buttons(_, consented=True))
     buttons = [
-        Button(format_short_day(day, _.locale), cb.make(cb.BOOK_DAY, day.strftime("%Y%m%d")))
+        Button(format_short_day(day, _.locale), cb.make(cb.BOOK_DAY, day.strftime(DAY_FORMAT)))
         for day in days[:DAYS_SHOWN]
     ]
     text = "\n\n".join((_("Booking a visit to:"), _where(_, card), _("Choose a day:")))
@@ -101,6 +146,15 @@ def choose_time(_: Translator, card: ProviderCard, day: date, slots: list[Slot])
     ]
     text = _("Free times on {day} ({provider}'s local time):").format(day=format_day(day, _.locale), provider=card.name)
     return Reply(text, (*rows(*buttons, per_row=4), (Button(_("Other days"), cb.BOOK_DAYS), _abort(_))))
+
+
+def day_unavailable(
+    _: Translator, card: ProviderCard, day: date, refusal: UnavailableReason, slots: list[Slot]
+) -> Reply:
+    """A day asked for by name without free times: why, kindly, then the next days that have them."""
+    days = choose_day(_, card, slots)
+    reason = _(DAY_REFUSALS[refusal]).format(day=format_day(day, _.locale))
+    return Reply(f"{reason}\n\n{days.text}", days.buttons)
 
 
 def ask_note(_: Translator) -> Reply:
