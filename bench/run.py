@@ -1,4 +1,5 @@
-"""`make bench`: training, NLU quality, turn latency and memory, the Telegram load targets, safety net, booking.
+"""`make bench`: training, NLU quality, turn latency and memory, the Telegram load targets, safety net, counselor
+desk latency, booking.
 
 Numbers to report, not pass/fail tests. Results are also written to var/bench/results.json.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import booking, safety, telegram_load
+from bench import booking, desk, safety, telegram_load
 from bot.processes import running_server
 from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
@@ -151,6 +152,10 @@ def main() -> None:
         key: {name: value for name, value in part.items() if name != "misses"} for key, part in safety.run().items()
     }
     print(f"    {results['safety']['speed']}", flush=True)  # type: ignore[index]
+    print("==> Counselor desk: crisis message to emergency numbers and to a case card (target p95 2 s)", flush=True)
+    results["desk"] = desk.run()
+    for name in ("one_at_a_time", "burst_of_6"):
+        print(f"    {name}: {results['desk'][name]}", flush=True)  # type: ignore[index]
     print("==> Booking: overbooking race, latency at 50 users, slot search (PostgreSQL and SQLite)", flush=True)
     results["booking"] = [booking.run(backend) for backend in ("postgresql", "sqlite")]
     for run in results["booking"]:  # type: ignore[attr-defined]

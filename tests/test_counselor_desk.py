@@ -145,7 +145,7 @@ async def test_a_cry_for_help_reaches_a_counselor_and_back(
     await _sees(
         api, user, _("{name}, a counselor, has joined. You can write in your own words.").format(name="Dilnoza")
     )
-    malika.taps(f"dkc|{case.id}")
+    malika.taps(f"dkc|{case.id}", message=card)  # her screen still showed Claim
     await api.until(lambda calls: any("already claimed" in str(c.params.get("text")) for c in calls))
     await _sees(api, dilnoza, "Claimed by Dilnoza", topic)
 

@@ -56,11 +56,12 @@ class ForumMember:
         """The texts of the bot's messages in the group or one topic."""
         return [text for text in map(shown_text, self.bot_messages(topic)) if text is not None]
 
-    def taps(self, callback_data: str) -> int:
-        """Tap a button on the bot's latest group message offering it."""
-        offering = [message for message in self.bot_messages() if callback_data in callback_data_of(message)]
-        assert offering, f"no message in the group offers {callback_data}"
+    def taps(self, callback_data: str, message: dict[str, Any] | None = None) -> int:
+        """Tap a button on the bot's latest group message offering it, or on `message` as this member last saw it
+        (a button another member's tap has since replaced)."""
+        offering = [found for found in self.bot_messages() if callback_data in callback_data_of(found)]
+        assert message is not None or offering, f"no message in the group offers {callback_data}"
         with self.api._lock:
             query_id = str(5_000_000_000_000 + self.api._serial())
         query = {"id": query_id, "from": self._from(), "chat_instance": f"ci{self.chat_id}", "data": callback_data}
-        return self.api.push_update({"callback_query": {**query, "message": offering[-1]}})
+        return self.api.push_update({"callback_query": {**query, "message": message or offering[-1]}})

@@ -3,8 +3,9 @@
 Everything it sends waits in the outbox first (written with its cause), so nothing is lost when a process dies.
 The dialogue wakes the worker as soon as something is queued; it also looks every few seconds (other processes may
 have queued) and re-alerts unclaimed cases. One case's entries are handled in order; a case's topic is created by
-one worker only (reserved in the database), and its card shows the messages so far in one message (the group may
-receive about 20 messages a minute).
+one worker only (reserved in the database), and its card shows the messages so far in one message: the group
+takes about 20 messages a minute, so a new case costs two calls (the topic, whose creation the forum shows to
+every member, and the card) and the user's texts are batched.
 """
 
 from __future__ import annotations
@@ -144,8 +145,6 @@ class DeskWorker:
         topic = created.message_thread_id
         sent = await self._post(bot, desk_screens.case_card(self._, card, timezone=self.place.timezone, now=now), topic)
         await asyncio.to_thread(self._attach, case_id, topic, sent, card.through_message_id, now)
-        with contextlib.suppress(TelegramError):  # the general topic: everyone sees a new case at once
-            await self._post(bot, desk_screens.alert(self._, card.case, now=now), None)
         if card.case.priority is CasePriority.URGENT:
             await self._alert_on_call(bot, card.case, now)
         log.info("case %d is on the desk (%s)", case_id, card.case.priority.value)
