@@ -29,7 +29,7 @@ from services.safety.loader import load_lexicon
 from services.storage.base import utcnow
 from services.storage.database import read_transaction, transaction
 from services.users.pseudonyms import pseudonym_for
-from tests.conftest import TEST_SECRET, serving_bot
+from tests.conftest import TEST_SECRET, free_port, serving_bot
 from tests.telegram_standin import ApiCall, BotApiStandIn, ForumMember, TelegramUser
 from tests.test_rasa import GREETING
 
@@ -318,4 +318,45 @@ async def test_asking_rasa_for_a_person_opens_a_case_and_rasa_answers_again_afte
         await api.until(lambda _calls: _(GREETING) in user.sees(), timeout=30)
         assert not any(line.endswith("hello") and "👤" in line for line in dilnoza.sees(topic))
     client.close()
+    api.assert_no_errors()
+
+
+async def test_with_rasa_stopped_the_desk_works_and_the_user_gets_the_menu_after(
+    api: BotApiStandIn, served_database_url: str, served_sessions: sessionmaker[Session]
+) -> None:
+    load_lexicon().compile_all()
+    api.add_supergroup(DESK_CHAT)
+    with transaction(served_sessions) as session:
+        add_counselor(session, telegram_user_id=DILNOZA, alias="Dilnoza")
+        session.execute(update(EscalationCase).values(status=CaseStatus.CLOSED))
+    stopped = RasaClient(f"http://127.0.0.1:{free_port()}", timeout=1.0)  # nothing listens there
+    dialogue = Dialogue(
+        sessions=served_sessions,
+        secret_key=TEST_SECRET,
+        default_locale="ru",
+        retention_days=180,
+        nlu=stopped,
+        counselors_connected=True,
+    )
+    user = TelegramUser(api, user_id=70_000_107, language_code="ru")
+    dilnoza = ForumMember(api, DESK_CHAT, DILNOZA, "Dilnoza")
+    _ = Translator("ru")
+    async with serving_bot(
+        api, dialogue, served_sessions, served_database_url, counselor_chat_id=DESK_CHAT, counselor_desk_locale="en"
+    ):
+        await _consented(api, user, "ru")
+        user.says("я выпила все таблетки")
+        await _sees(api, user, _(DANGER))
+        topic, _title = await _topic_of_new_case(api, 0)
+        case = await _case_on(served_sessions, topic, user)
+        dilnoza.taps(f"dkc|{case.id}")
+        dilnoza.says("Вызовите скорую: 103. Я с вами.", topic)
+        await _sees(api, user, "Вызовите скорую: 103. Я с вами.")
+        user.says("вызвала")
+        await _sees(api, dilnoza, "вызвала", topic)
+        dilnoza.says("/close emergency", topic)
+        await _sees(api, user, _("The counselor has closed this conversation.").split(".")[0])
+        user.says("спасибо")
+        await _sees(api, user, screens.nlu_unavailable(_).text)
+    stopped.close()
     api.assert_no_errors()
