@@ -360,3 +360,20 @@ async def test_with_rasa_stopped_the_desk_works_and_the_user_gets_the_menu_after
         await _sees(api, user, screens.nlu_unavailable(_).text)
     stopped.close()
     api.assert_no_errors()
+
+
+async def test_a_deleted_topic_does_not_swallow_the_users_words(
+    api: BotApiStandIn, desk_bot: Any, served_sessions: sessionmaker[Session]
+) -> None:
+    user = TelegramUser(api, user_id=70_000_108, language_code="kk")
+    dilnoza = ForumMember(api, DESK_CHAT, DILNOZA, "Dilnoza")
+    await _consented(api, user, "kk")
+    topics_before = len(api._topics.get(DESK_CHAT, {}))
+    user.says("/counselor")
+    topic, _title = await _topic_of_new_case(api, topics_before)
+    case = await _case_on(served_sessions, topic, user)
+    with api._lock:  # an admin deleted the topic
+        del api._topics[DESK_CHAT][topic]
+    user.says("маған көмек керек, кешке жазыңызшы")
+    general = [f"#{case.id}", "маған көмек керек, кешке жазыңызшы"]
+    await api.until(lambda _calls: any(all(part in line for part in general) for line in dilnoza.sees()))

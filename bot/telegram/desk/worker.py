@@ -119,7 +119,7 @@ class DeskWorker:
         due = await asyncio.to_thread(self._due_alerts, now)
         for case in due:
             with contextlib.suppress(TelegramError):
-                await self._post(bot, desk_screens.alert(self._, case, now=now), case.topic_id)
+                await self._post(bot, desk_screens.alert(self._, case, now=now), case.topic_id, case_id=case.id)
         return len(due)
 
     # --- one case -----------------------------------------------------------------------------------------------
@@ -190,8 +190,9 @@ class DeskWorker:
         await flush()
 
     async def _deliver(self, bot: Bot, items: list[OutboxItem], reply: Reply, topic: int, now: datetime) -> bool:
+        case_id = int(items[0].payload["case_id"]) if items else None
         try:
-            await self._post(bot, reply, topic)
+            await self._post(bot, reply, topic, case_id=case_id)
         except TelegramError as error:
             log.warning("desk relay not sent: %s", type(error).__name__)
             await asyncio.to_thread(self._failed, items, type(error).__name__, now, _retry_after(error))
@@ -219,17 +220,32 @@ class DeskWorker:
             return
         await asyncio.to_thread(self._sent, [item], now)
 
-    async def _post(self, bot: Bot, reply: Reply, topic: int | None, *, chat_id: int | None = None) -> int:
-        """Send a reply to the desk (a topic, or the general one); returns the first message's id."""
+    async def _post(
+        self, bot: Bot, reply: Reply, topic: int | None, *, chat_id: int | None = None, case_id: int | None = None
+    ) -> int:
+        """Send a reply to the desk (a topic, or the general one); returns the first message's id. A topic someone
+        deleted does not swallow it: it goes to the general topic, marked with its case."""
         first = 0
         for text, markup in telegram_messages(reply):
-            message = await bot.send_message(
-                chat_id or self.place.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                message_thread_id=topic,
-            )
+            try:
+                message = await bot.send_message(
+                    chat_id or self.place.chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    message_thread_id=topic,
+                )
+            except BadRequest as error:
+                if topic is None or "thread not found" not in error.message.lower():
+                    raise
+                log.warning("desk topic %d is gone: posting in the general topic", topic)
+                marked = f"#{case_id} " if case_id else ""
+                message = await bot.send_message(
+                    chat_id or self.place.chat_id,
+                    marked + text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
             first = first or message.message_id
         return first
 
