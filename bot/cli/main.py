@@ -11,6 +11,7 @@ from bot.cli import (
     content_commands,
     counselor_commands,
     db_commands,
+    report_commands,
     run_commands,
     safety_commands,
 )
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     safety_commands.register(commands)
     agenda_commands.register(commands)
     counselor_commands.register(commands)
+    report_commands.register(commands)
     return parser
 
 
