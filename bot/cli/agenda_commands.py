@@ -1,4 +1,5 @@
-"""`yoldosh agenda` (bot layer): a provider's bookings of one day as text, CSV or iCalendar (RFC 5545).
+"""`yoldosh agenda` (bot layer): a provider's bookings of one day as text, CSV or iCalendar (RFC 5545), and
+`yoldosh agenda mark` for providers without Telegram: whether a visitor came.
 
 People appear only as visit codes derived from their pseudonym: no name, Telegram id or chat id.
 """
@@ -14,7 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.booking.agenda import provider_agenda
-from services.booking.types import Agenda
+from services.booking.attendance import AmbiguousVisitError, VisitNotFoundError, find_visit, record_attendance
+from services.booking.errors import AppointmentNotFoundError, AppointmentStateError
+from services.booking.types import Agenda, StateProblem
 from services.config import load_settings
 from services.crypto.keys import KeyRing
 from services.directory.service import ProviderNotFoundError
@@ -22,6 +25,12 @@ from services.storage.base import utcnow
 from services.storage.database import create_database_engine, session_factory, transaction
 
 ICS_LINE_OCTETS = 75
+MARK_REFUSALS = {
+    StateProblem.CANCELLED: "it was cancelled",
+    StateProblem.NOT_STARTED: "it has not started yet",
+    StateProblem.CLOSED: "it is already marked attended",
+    StateProblem.STARTED: "it has started",
+}
 
 
 def _one_line(text: str | None) -> str:
@@ -120,6 +129,8 @@ def _day(value: str) -> date:
 
 
 def _agenda(arguments: argparse.Namespace) -> int:
+    if arguments.provider is None or arguments.date is None:
+        arguments.agenda_parser.error("the following arguments are required: --provider, --date")
     settings = load_settings()
     engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
     try:
@@ -139,14 +150,55 @@ def _agenda(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _mark(arguments: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
+    attended = bool(arguments.attended)
+    try:
+        with transaction(session_factory(engine)) as session:
+            now = utcnow()
+            visit = find_visit(session, reference=arguments.booking, provider_id=arguments.mark_provider, now=now)
+            visit = record_attendance(session, appointment_id=visit.id, attended=attended, now=now)
+    except (VisitNotFoundError, AppointmentNotFoundError):
+        print(f"yoldosh: no visit {arguments.booking!r} (an agenda number, or a recent visit code)", file=sys.stderr)
+        return 1
+    except AmbiguousVisitError:
+        print(f"yoldosh: visit code {arguments.booking!r} is at several providers; add --provider ID", file=sys.stderr)
+        return 1
+    except AppointmentStateError as error:
+        print(f"yoldosh: visit {arguments.booking!r} not marked: {MARK_REFUSALS[error.problem]}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    local = visit.local_starts_at
+    print(f"#{visit.id} {visit.visit_code} {local:%Y-%m-%d %H:%M} ({visit.timezone}): {visit.status.value}")
+    return 0
+
+
 def register(commands: Any) -> None:
-    """Add `agenda`."""
+    """Add `agenda` and `agenda mark`."""
     agenda = commands.add_parser(
         "agenda",
-        help="a provider's bookings of one day",
-        description="Print a provider's bookings of one local day: visit codes (no names or Telegram ids) and notes.",
+        help="a provider's bookings of one day; `agenda mark` records whether a visitor came",
+        description="Print a provider's bookings of one local day: visit codes (no names or Telegram ids) and notes."
+        " `yoldosh agenda mark --booking CODE --attended|--missed` records whether a visitor came.",
     )
-    agenda.add_argument("--provider", required=True, metavar="ID", help="provider id, as in content/directory")
-    agenda.add_argument("--date", required=True, type=_day, metavar="YYYY-MM-DD", help="the provider's local date")
+    agenda.add_argument("--provider", metavar="ID", help="provider id, as in content/directory (required)")
+    agenda.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the provider's local date (required)")
     agenda.add_argument("--format", choices=("text", "csv", "ics"), default="text", help="output (default: text)")
-    agenda.set_defaults(handler=_agenda)
+    agenda.set_defaults(handler=_agenda, agenda_parser=agenda)
+    actions = agenda.add_subparsers(dest="agenda_command", metavar="mark")
+    mark = actions.add_parser(
+        "mark",
+        help="record that a visitor came or did not come",
+        description="Record whether a visitor came. A missed visit may ask the counselors to follow up, if the"
+        " visitor agreed to that.",
+    )
+    mark.add_argument(
+        "--booking", required=True, metavar="CODE", help="the visit's number on the agenda (#42) or its visit code"
+    )
+    mark.add_argument("--provider", dest="mark_provider", metavar="ID", help="the provider (when a code is ambiguous)")
+    outcome = mark.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--attended", action="store_true", help="the visitor came")
+    outcome.add_argument("--missed", action="store_true", help="the visitor did not come")
+    mark.set_defaults(handler=_mark)

@@ -43,6 +43,10 @@ DESK_TRANSFER = "dkt"
 DESK_CLOSE = "dkx"
 DESK_OUTCOME = "dko"
 DESK_CANNED = "dkn"
+# A provider's chat (not a user's): the visitor of appointment N came, or did not (`pvc|N`, `pvm|N`).
+VISIT_PREFIX = "pv"
+VISIT_CAME = "pvc"
+VISIT_MISSED = "pvm"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from bot.dialogue import booking_screens, counselor_screens, nearby_screens, scr
 from bot.dialogue import callbacks as cb
 from bot.dialogue import support_screens as support
 from bot.dialogue.booking_flow import BookingFlow
+from bot.dialogue.listing import Listing, parse_listing
 from bot.dialogue.media_screens import MediaKind, media_answer
 from bot.dialogue.payloads import PayloadTokens
 from bot.dialogue.replies import Reply, rows
@@ -172,16 +173,14 @@ class Dialogue:
                 return self._delete(sender, _)
             case cb.CATEGORY, (category,) if category in CATEGORY_CODES:
                 if user.country_code:
-                    return self._providers(_, user, category, user.country_code, 0)
+                    return self._providers(_, user, Listing(category, user.country_code), 0)
                 return [screens.countries(_, category)]
             case cb.CHANGE_COUNTRY, (category,) if category in CATEGORY_CODES:
                 return [screens.countries(_, category)]
             case cb.COUNTRY, (category, country) if category in CATEGORY_CODES and country in COUNTRY_CODES:
-                return self._providers(_, user, category, country, 0)
-            case cb.PAGE, (category, country, offset, *city) if (
-                category in CATEGORY_CODES and country in COUNTRY_CODES and offset.isdigit() and len(city) <= 1
-            ):
-                return self._providers(_, user, category, country, int(offset), *city)
+                return self._providers(_, user, Listing(category, country), 0)
+            case cb.PAGE, args if (page := parse_listing(args)) is not None:
+                return self._providers(_, user, *page)
         return [screens.expired_button(_, consented=consented)]
 
     def say(self, sender: Sender, text: str) -> list[Reply]:
@@ -444,19 +443,18 @@ class Dialogue:
         log.info("user data erased on request" if erased else "erase requested with nothing stored")
         return [screens.deleted(_) if erased else screens.nothing_to_delete(_)]
 
-    def _providers(
-        self, _: Translator, user: UserView, category: str, country: str, offset: int, city: str | None = None
-    ) -> list[Reply]:
+    def _providers(self, _: Translator, user: UserView, listing: Listing, offset: int) -> list[Reply]:
         with transaction(self._sessions) as session:
-            if user.has_consented and user.country_code != country:
-                users.choose_country(session, pseudonym=user.pseudonym, country_code=country)
+            if user.has_consented and user.country_code != listing.country:
+                users.choose_country(session, pseudonym=user.pseudonym, country_code=listing.country)
             page = find_providers(
                 session,
                 locale=_.locale,
-                category=category,
-                country_code=country,
-                city_code=city,
+                category=listing.category,
+                country_code=listing.country,
+                city_code=listing.city,
+                filters=listing.filters,
                 limit=screens.PAGE_SIZE,
                 offset=offset,
             )
-        return screens.provider_page(_, page, category, country, city)
+        return screens.provider_page(_, page, listing.category, listing.country, listing.city)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from babel import Locale
 
 from bot.dialogue import callbacks as cb
+from bot.dialogue.listing import Listing
 from bot.dialogue.replies import Button, Reply, rows
 from services.directory.categories import CATEGORY_LABELS
+from services.directory.languages import language_of
 from services.directory.places import city_name, country_codes, country_name
-from services.directory.types import OpeningInterval, ProviderCard, ProviderPage
-from services.i18n.catalogs import Translator
+from services.directory.types import OpeningInterval, ProviderCard, ProviderFlag, ProviderPage
+from services.i18n.catalogs import N_, Translator
 from services.i18n.formatting import babel_locale, format_clock, format_number
 from services.i18n.locales import LANGUAGE_NAMES, PICKER_ORDER
 
 PAGE_SIZE = 5
+# The flags as provider cards name them; the filter buttons show the same words.
+FLAG_LABELS: dict[ProviderFlag, str] = {
+    ProviderFlag.FREE: N_("free of charge"),
+    ProviderFlag.WOMEN_STAFF: N_("women staff available"),
+    ProviderFlag.CHILD_FRIENDLY: N_("child-friendly"),
+    ProviderFlag.STEP_FREE: N_("step-free access"),
+}
 
 
 def language_picker(_: Translator, preselected: str | None) -> Reply:
@@ -139,6 +148,10 @@ def _language_list(languages: tuple[str, ...], locale: str) -> str:
     return ", ".join(dict.fromkeys(names))
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def provider_card_text(_: Translator, card: ProviderCard) -> str:
     """A provider card: name, address, phone, hours, languages, what to expect."""
     lines = [card.name, f"{card.address}, {city_name(card.country_code, card.city_code, _.locale)}", card.phone]
@@ -166,30 +179,51 @@ def provider_card_buttons(_: Translator, card: ProviderCard) -> tuple[tuple[Butt
     )
 
 
+def _checked(on: bool, label: str) -> str:
+    return f"✓ {label}" if on else label
+
+
+def filter_buttons(_: Translator, listing: Listing) -> tuple[tuple[Button, ...], ...]:
+    """The filter toggles under a provider list: staff speaking the reader's language, then each flag."""
+    mine, chosen = language_of(_.locale), listing.filters.language
+    if chosen is None or chosen == mine:
+        wanted = None if chosen else mine
+        language = Button(_checked(chosen is not None, _("Speaks my language")), listing.speaking(wanted).data())
+    else:  # a language named in a message: show it, a tap drops it
+        label = _("Staff speak: {languages}").format(languages=_language_list((chosen,), _.locale))
+        language = Button(_checked(True, label), listing.speaking(None).data())
+    flags = [
+        Button(_checked(flag in listing.filters.flags, _capitalised(_(label))), listing.toggled(flag).data())
+        for flag, label in FLAG_LABELS.items()
+    ]
+    return ((language,), *rows(*flags, per_row=2))
+
+
 def provider_page(
     _: Translator, page: ProviderPage, category: str, country: str, city: str | None = None
 ) -> list[Reply]:
-    """A page of provider cards, then where the list stands and what to do next."""
-    if page.total == 0:
+    """A page of provider cards, then where the list stands, the filters and what to do next."""
+    listing = Listing(category, country, city, page.filters)
+    navigation = rows(
+        Button(_("Other services"), cb.SERVICES),
+        Button(_("Another country"), cb.make(cb.CHANGE_COUNTRY, category)),
+        Button(_("Menu"), cb.MENU),
+        per_row=2,
+    )
+    if page.total_without_filters == 0:
         text = _("I have no services of this kind in {country} yet.").format(country=country_name(country, _.locale))
         return [Reply(text, rows(Button(_("Other services"), cb.SERVICES), Button(_("Menu"), cb.MENU)))]
+    if page.total == 0:
+        text = _("None of the services here has everything you chose. Turn a filter off, or see them all.")
+        show_all = (Button(_("Show all"), listing.unfiltered().data()),)
+        return [Reply(text, (show_all, *filter_buttons(_, listing), *navigation))]
     replies = [Reply(provider_card_text(_, card), provider_card_buttons(_, card)) for card in page.cards]
     shown_until = page.offset + len(page.cards)
     status = _("Shown {shown} of {total}.").format(
         shown=format_number(shown_until, _.locale), total=format_number(page.total, _.locale)
     )
-    buttons = []
-    if shown_until < page.total:
-        page_args = (category, country, shown_until, *((city,) if city else ()))
-        buttons.append(Button(_("Show more"), cb.make(cb.PAGE, *page_args)))
-    buttons.extend(
-        (
-            Button(_("Other services"), cb.SERVICES),
-            Button(_("Another country"), cb.make(cb.CHANGE_COUNTRY, category)),
-            Button(_("Menu"), cb.MENU),
-        )
-    )
-    replies.append(Reply(status, rows(*buttons, per_row=2)))
+    more = ((Button(_("Show more"), listing.data(shown_until)),),) if shown_until < page.total else ()
+    replies.append(Reply(status, (*more, *filter_buttons(_, listing), *navigation)))
     return replies
 
 

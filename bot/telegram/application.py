@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
-from bot.telegram import handlers, outbox_worker
+from bot.telegram import handlers, outbox_worker, provider_buttons
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.desk import handlers as desk_handlers
@@ -95,6 +95,7 @@ def build_application(
     if desk is not None:
         desk_handlers.register(application, desk)  # first: the private-chat button handler takes any data
         dialogue.on_desk_work(desk.worker.wake)
+    provider_buttons.register(application, sessions, locale=settings.default_locale)  # before the users' buttons
     handlers.register(application)
     outbox_worker.register(application, sessions, default_locale=settings.default_locale)
     return application

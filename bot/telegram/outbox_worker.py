@@ -28,11 +28,12 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import Application, CallbackContext
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.dialogue.attendance_screens import attendance_question
 from bot.dialogue.reminder_screens import provider_notice, reminder
 from bot.dialogue.replies import Reply
 from bot.telegram.rendering import telegram_messages
 from services.booking.models import AppointmentStatus
-from services.booking.notifications import PROVIDER_BOOKED, PROVIDER_CANCELLED, REMINDER
+from services.booking.notifications import PROVIDER_ATTENDANCE, PROVIDER_BOOKED, PROVIDER_CANCELLED, REMINDER
 from services.booking.service import get_appointment
 from services.directory.service import ProviderNotFoundError, get_provider_card, provider_chat_id
 from services.i18n.catalogs import Translator
@@ -48,7 +49,7 @@ from services.users.service import delivery_chat_id
 log = logging.getLogger(__name__)
 
 # What this worker delivers; `counselor_follow_up` is left pending for the escalation desk.
-KINDS = (REMINDER, PROVIDER_BOOKED, PROVIDER_CANCELLED)
+KINDS = (REMINDER, PROVIDER_BOOKED, PROVIDER_CANCELLED, PROVIDER_ATTENDANCE)
 INTERVAL_SECONDS = 15
 FIRST_RUN_AFTER_SECONDS = 2
 BATCH_SIZE = 50
@@ -206,6 +207,15 @@ class OutboxWorker:
             card = get_provider_card(session, provider_id=appointment.provider_id, locale=_.locale)
             cancelled = item.kind == PROVIDER_CANCELLED
             return Outgoing(chat_id, provider_notice(_, card=card, appointment=appointment, cancelled=cancelled), None)
+        if item.kind == PROVIDER_ATTENDANCE:  # once the slot is over: did the visitor come?
+            if appointment.status is not AppointmentStatus.BOOKED:
+                return NotSent(f"appointment {appointment.status.value}", skip=True)
+            chat_id = provider_chat_id(session, provider_id=appointment.provider_id)
+            if chat_id is None:
+                return NotSent("provider has no chat", skip=False)
+            _ = Translator(self.default_locale)
+            card = get_provider_card(session, provider_id=appointment.provider_id, locale=_.locale)
+            return Outgoing(chat_id, attendance_question(_, card=card, appointment=appointment), None)
         return NotSent(f"no renderer for {item.kind}", skip=False)
 
     def _report_sent(self, item: OutboxItem, user_id: int | None, message_ids: list[int], now: datetime) -> bool:

@@ -10,8 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.dialogue import screens
 from nlu.actions import runtime
 from nlu.actions.conversation import country_of, latest_entity, send, translator_for
+from services.directory.languages import resolve_language
 from services.directory.places import resolve_city
 from services.directory.service import find_providers
+from services.directory.types import ProviderFilters
 from services.storage.database import transaction
 
 INTENT_CATEGORIES: dict[str, str] = {
@@ -27,7 +29,8 @@ INTENT_CATEGORIES: dict[str, str] = {
 
 
 class ActionListProviders(Action):
-    """Providers of the asked-for kind in the named city, else in the user's country, else ask the country."""
+    """Providers of the asked-for kind in the named city, else in the user's country, else ask the country; staff
+    speaking the language the message names, if it names one."""
 
     def name(self) -> str:
         return "action_list_providers"
@@ -47,6 +50,9 @@ class ActionListProviders(Action):
             send(dispatcher, [screens.countries(_, category)])
             return []
         city = place.city_code if place else None
+        written_language = latest_entity(tracker, "language")
+        language = resolve_language(written_language) if written_language else None
+        filters = ProviderFilters(language=language)
         notes = []
         with transaction(settings.sessions) as session:
             page = find_providers(
@@ -55,13 +61,19 @@ class ActionListProviders(Action):
                 category=category,
                 country_code=country,
                 city_code=city,
+                filters=filters,
                 limit=screens.PAGE_SIZE,
             )
-            if city and page.total == 0:
+            if city and page.total_without_filters == 0:
                 notes.append(screens.none_in_city(_, country, city))
                 city = None
                 page = find_providers(
-                    session, locale=_.locale, category=category, country_code=country, limit=screens.PAGE_SIZE
+                    session,
+                    locale=_.locale,
+                    category=category,
+                    country_code=country,
+                    filters=filters,
+                    limit=screens.PAGE_SIZE,
                 )
         send(dispatcher, [*notes, *screens.provider_page(_, page, category, country, city)])
         return []

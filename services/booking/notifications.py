@@ -1,4 +1,5 @@
-"""Outbox entries caused by bookings (services layer): reminders, provider notices, counselor follow-ups.
+"""Outbox entries caused by bookings (services layer): reminders, provider notices and attendance questions,
+counselor follow-ups.
 
 Written in the booking's own transaction. Payloads hold ids and a locale only: the delivery transport renders the
 text from the catalogs and reads the appointment (`get_appointment`) to skip one cancelled meanwhile.
@@ -16,6 +17,7 @@ from services.outbox.types import NewMessage
 REMINDER = "appointment_reminder"
 PROVIDER_BOOKED = "provider_booking_created"
 PROVIDER_CANCELLED = "provider_booking_cancelled"
+PROVIDER_ATTENDANCE = "provider_attendance_check"
 COUNSELOR_FOLLOW_UP = "counselor_follow_up"
 REMINDER_LEADS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
 
@@ -73,6 +75,31 @@ def notify_provider(
     )
 
 
+def ask_provider_attendance(
+    session: Session, *, appointment_id: int, provider_id: str, ends_at: datetime, now: datetime
+) -> bool:
+    """Ask a provider with a Telegram chat, once the slot is over, whether the visitor came (ids only)."""
+    return enqueue_message(
+        session,
+        kind=PROVIDER_ATTENDANCE,
+        user_id=None,
+        payload={"appointment_id": appointment_id, "provider_id": provider_id},
+        due_at=ends_at,
+        dedupe_key=f"provider:{appointment_id}:attendance",
+        now=now,
+    )
+
+
+def follow_up_key(appointment_id: int) -> str:
+    """The dedupe key of a missed appointment's counselor follow-up."""
+    return f"follow_up:{appointment_id}"
+
+
+def cancel_follow_up(session: Session, *, appointment_id: int) -> int:
+    """Withdraw a missed appointment's follow-up not yet delivered (the visit was marked missed by mistake)."""
+    return cancel_messages(session, dedupe_keys=[follow_up_key(appointment_id)])
+
+
 def queue_follow_up(
     session: Session, *, appointment_id: int, user_id: int, provider_id: str, locale: str | None, now: datetime
 ) -> bool:
@@ -83,6 +110,6 @@ def queue_follow_up(
         user_id=user_id,
         payload={"appointment_id": appointment_id, "provider_id": provider_id, "locale": locale},
         due_at=now,
-        dedupe_key=f"follow_up:{appointment_id}",
+        dedupe_key=follow_up_key(appointment_id),
         now=now,
     )

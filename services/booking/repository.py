@@ -183,6 +183,26 @@ def day_sheet(
     return [(appointment, pseudonym) for appointment, pseudonym in rows]
 
 
+def visits_started(
+    session: Session, *, provider_id: str | None, since: datetime, until: datetime
+) -> Sequence[tuple[Appointment, str]]:
+    """Appointments that are not cancelled starting in [since, until] (of one provider, or of all), latest first, with
+    each user's pseudonym."""
+    query = (
+        select(Appointment, User.pseudonym)
+        .join(User, User.id == Appointment.user_id)
+        .where(
+            Appointment.starts_at >= since,
+            Appointment.starts_at <= until,
+            Appointment.status != AppointmentStatus.CANCELLED,
+        )
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+    )
+    if provider_id is not None:
+        query = query.where(Appointment.provider_id == provider_id)
+    return [(appointment, pseudonym) for appointment, pseudonym in session.execute(query)]
+
+
 def user_by_id(session: Session, user_id: int) -> User | None:
     """One user by id."""
     return session.get(User, user_id)

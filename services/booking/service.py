@@ -1,4 +1,4 @@
-"""Booking (services layer): free slots, book, list, cancel, reschedule, and mark a visit missed.
+"""Booking (services layer): free slots, book, list, cancel, reschedule, and mark a visit attended or missed.
 
 A slot's capacity is held by the database, not by a read-then-write check: each live appointment holds one row
 of `slot_seats`, whose primary key (provider, start, seat number) admits seat numbers 1..capacity only once each
@@ -61,6 +61,7 @@ __all__ = [
     "cancel_appointment",
     "get_appointment",
     "list_appointments",
+    "mark_attended",
     "mark_missed",
     "reschedule_appointment",
     "visit_code",
@@ -191,6 +192,10 @@ def _book(
         has_chat=provider.telegram_chat_id is not None,
         now=now,
     )
+    if provider.telegram_chat_id is not None:
+        notifications.ask_provider_attendance(
+            session, appointment_id=appointment_id, provider_id=provider.id, ends_at=ends_at, now=now
+        )
     view = AppointmentView(
         id=appointment_id,
         provider_id=provider.id,
@@ -394,6 +399,29 @@ def mark_missed(session: Session, *, appointment_id: int, now: datetime) -> Appo
                 locale=user.locale,
                 now=now,
             )
+    view = get_appointment(session, appointment_id=appointment_id)
+    assert view is not None
+    return view
+
+
+def mark_attended(session: Session, *, appointment_id: int, now: datetime) -> AppointmentView:
+    """Record that the user came; a visit marked missed by mistake is corrected and its follow-up, if still
+    undelivered, withdrawn."""
+    aware(now)
+    appointment = repository.appointment(session, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFoundError(appointment_id)
+    if appointment.status is AppointmentStatus.CANCELLED:
+        raise AppointmentStateError(StateProblem.CANCELLED)
+    if appointment.status is not AppointmentStatus.ATTENDED:
+        if appointment.starts_at > now:
+            raise AppointmentStateError(StateProblem.NOT_STARTED)
+        was = appointment.status
+        moved = repository.set_status(
+            session, appointment_id=appointment.id, status=AppointmentStatus.ATTENDED, when=was
+        )
+        if moved and was is AppointmentStatus.MISSED:
+            notifications.cancel_follow_up(session, appointment_id=appointment.id)
     view = get_appointment(session, appointment_id=appointment_id)
     assert view is not None
     return view

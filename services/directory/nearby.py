@@ -8,8 +8,8 @@ import math
 from sqlalchemy.orm import Session
 
 from services.directory import repository
-from services.directory.service import provider_card
-from services.directory.types import NearbyProvider
+from services.directory.service import cards_in_order, matches
+from services.directory.types import NO_FILTERS, NearbyProvider, ProviderFilters
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -23,16 +23,28 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def find_nearest_providers(
-    session: Session, *, locale: str, latitude: float, longitude: float, category: str | None = None, limit: int = 5
+    session: Session,
+    *,
+    locale: str,
+    latitude: float,
+    longitude: float,
+    category: str | None = None,
+    filters: ProviderFilters = NO_FILTERS,
+    limit: int = 5,
 ) -> list[NearbyProvider]:
-    """The `limit` active providers closest to the point, nearest first, as cards in `locale`."""
-    positions = repository.provider_positions(session, category=category)
+    """The `limit` active providers closest to the point that pass the filters, nearest first, as cards in `locale`."""
+    found = repository.candidates(session, category=category)
     nearest = heapq.nsmallest(
-        limit, ((distance_km(latitude, longitude, lat, lon), provider_id) for provider_id, lat, lon in positions)
+        limit,
+        (
+            (distance_km(latitude, longitude, candidate.latitude, candidate.longitude), candidate.id)
+            for candidate in found
+            if matches(candidate, filters)
+        ),
     )
-    providers = {provider.id: provider for provider in repository.providers_with_ids(session, [p for _, p in nearest])}
+    cards = {card.id: card for card in cards_in_order(session, [provider_id for _, provider_id in nearest], locale)}
     return [
-        NearbyProvider(card=provider_card(providers[provider_id], locale), distance_km=distance)
+        NearbyProvider(card=cards[provider_id], distance_km=distance)
         for distance, provider_id in nearest
-        if provider_id in providers
+        if provider_id in cards
     ]

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from services.directory.models import Provider, PublicHoliday, ServiceCategory, provider_categories
+from services.directory.types import ProviderFlag
+
+FLAG_COLUMNS = {
+    ProviderFlag.FREE: Provider.is_free,
+    ProviderFlag.WOMEN_STAFF: Provider.women_staff,
+    ProviderFlag.CHILD_FRIENDLY: Provider.child_friendly,
+    ProviderFlag.STEP_FREE: Provider.step_free,
+}
 
 
 def providers_by_id(session: Session) -> dict[str, Provider]:
@@ -37,27 +46,34 @@ def _search(category: str | None, country_code: str | None, city_code: str | Non
     return query
 
 
-def search_providers(
-    session: Session,
-    *,
-    category: str | None,
-    country_code: str | None,
-    city_code: str | None,
-    limit: int,
-    offset: int,
-) -> tuple[Sequence[Provider], int]:
-    """Active providers matching the filters, ordered by id, with the total count."""
-    query = _search(category, country_code, city_code)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = session.scalars(
-        query.options(
-            selectinload(Provider.texts), selectinload(Provider.opening_hours), selectinload(Provider.categories)
-        )
-        .order_by(Provider.city_code, Provider.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return page, total
+class Candidate(NamedTuple):
+    """What filtering and ranking need of an active provider: where it is, who speaks what, what it offers."""
+
+    id: str
+    latitude: float
+    longitude: float
+    languages: list[str]
+    flags: frozenset[ProviderFlag]
+
+
+def candidates(
+    session: Session, *, category: str | None, country_code: str | None = None, city_code: str | None = None
+) -> list[Candidate]:
+    """Every active provider of the category and place, in listing order (city, then id), without its texts."""
+    query = _search(category, country_code, city_code).with_only_columns(
+        Provider.id,
+        Provider.latitude,
+        Provider.longitude,
+        Provider.languages,
+        *FLAG_COLUMNS.values(),
+    )
+    found = []
+    for provider_id, latitude, longitude, languages, *flags in session.execute(
+        query.order_by(Provider.city_code, Provider.id)
+    ):
+        offered = frozenset(flag for flag, value in zip(FLAG_COLUMNS, flags, strict=True) if value)
+        found.append(Candidate(provider_id, latitude, longitude, list(languages or ()), offered))
+    return found
 
 
 def get_provider(session: Session, provider_id: str) -> Provider | None:
@@ -67,12 +83,6 @@ def get_provider(session: Session, provider_id: str) -> Provider | None:
         .where(Provider.id == provider_id)
         .options(selectinload(Provider.texts), selectinload(Provider.opening_hours), selectinload(Provider.categories))
     ).one_or_none()
-
-
-def provider_positions(session: Session, *, category: str | None) -> list[tuple[str, float, float]]:
-    """(id, latitude, longitude) of every active provider, optionally of one category."""
-    query = _search(category, None, None).with_only_columns(Provider.id, Provider.latitude, Provider.longitude)
-    return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
 def providers_with_ids(session: Session, provider_ids: Sequence[str]) -> list[Provider]:

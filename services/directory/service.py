@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,7 @@ from services.content.reader import DirectoryContent, SourcedProvider
 from services.content.schema import WEEKDAYS, HolidaysFile, parse_interval
 from services.directory import repository
 from services.directory.categories import CATEGORY_CODES
+from services.directory.languages import speaks
 from services.directory.models import (
     OpeningHours,
     Provider,
@@ -20,7 +22,14 @@ from services.directory.models import (
     ServiceCategory,
 )
 from services.directory.texts import complete_texts
-from services.directory.types import LoadReport, OpeningInterval, ProviderCard, ProviderPage
+from services.directory.types import (
+    NO_FILTERS,
+    LoadReport,
+    OpeningInterval,
+    ProviderCard,
+    ProviderFilters,
+    ProviderPage,
+)
 
 
 class InvalidContentError(ValueError):
@@ -170,6 +179,19 @@ def provider_card(provider: Provider, locale: str) -> ProviderCard:
     )
 
 
+def matches(candidate: repository.Candidate, filters: ProviderFilters) -> bool:
+    """Whether a provider offers everything the filters ask for."""
+    if not filters.flags <= candidate.flags:
+        return False
+    return filters.language is None or speaks(candidate.languages, filters.language)
+
+
+def cards_in_order(session: Session, provider_ids: Sequence[str], locale: str) -> list[ProviderCard]:
+    """The cards of these active providers in `locale`, in the order given (ids no longer active are left out)."""
+    providers = {provider.id: provider for provider in repository.providers_with_ids(session, provider_ids)}
+    return [provider_card(providers[provider_id], locale) for provider_id in provider_ids if provider_id in providers]
+
+
 def find_providers(
     session: Session,
     *,
@@ -177,14 +199,20 @@ def find_providers(
     category: str | None = None,
     country_code: str | None = None,
     city_code: str | None = None,
+    filters: ProviderFilters = NO_FILTERS,
     limit: int = 5,
     offset: int = 0,
 ) -> ProviderPage:
-    """One page of active providers for a category and place, as cards in `locale`."""
-    providers, total = repository.search_providers(
-        session, category=category, country_code=country_code, city_code=city_code, limit=limit, offset=offset
+    """One page of active providers for a category and place that pass the filters, as cards in `locale`."""
+    found = repository.candidates(session, category=category, country_code=country_code, city_code=city_code)
+    matching = [candidate.id for candidate in found if matches(candidate, filters)]
+    return ProviderPage(
+        cards=tuple(cards_in_order(session, matching[offset : offset + limit], locale)),
+        total=len(matching),
+        offset=offset,
+        filters=filters,
+        total_without_filters=len(found),
     )
-    return ProviderPage(cards=tuple(provider_card(p, locale) for p in providers), total=total, offset=offset)
 
 
 def provider_chat_id(session: Session, *, provider_id: str) -> int | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 from datetime import time
 
 
@@ -38,13 +39,39 @@ class ProviderCard:
     hours: tuple[OpeningInterval, ...]
 
 
+class ProviderFlag(enum.StrEnum):
+    """Something a visitor may need and filter on; the values are the content's flag names (schema `Flags`)."""
+
+    FREE = "free"
+    WOMEN_STAFF = "women_staff"
+    CHILD_FRIENDLY = "child_friendly"
+    STEP_FREE = "step_free"
+
+
+@dataclass(frozen=True)
+class ProviderFilters:
+    """What a listed provider must offer: staff speaking `language` (a code such as "uz", any script) and every
+    flag in `flags`. The default filters nothing."""
+
+    language: str | None = None
+    flags: frozenset[ProviderFlag] = field(default_factory=frozenset)
+
+    def __bool__(self) -> bool:
+        return self.language is not None or bool(self.flags)
+
+
+NO_FILTERS = ProviderFilters()
+
+
 @dataclass(frozen=True)
 class ProviderPage:
-    """One page of search results."""
+    """One page of search results: `total` pass the filters, `total_without_filters` are there at all."""
 
     cards: tuple[ProviderCard, ...]
     total: int
     offset: int
+    filters: ProviderFilters
+    total_without_filters: int
 
 
 @dataclass(frozen=True)
