@@ -11,12 +11,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.flow import Dialogue
+from bot.json_logs import JsonFormatter
 from bot.rasa.client import RasaClient
 from services.config import Settings
 from services.crypto.keys import KeyRing
 from services.i18n.catalogs import require_all_catalogs
 from services.safety.loader import load_lexicon
 from services.storage.database import create_database_engine, session_factory
+
+TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,13 @@ class Runtime:
     dialogue: Dialogue
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Plain logs to stderr; modules log events, never message text or identities."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
+    """Logs to stderr, plain or one JSON object a line (LOG_FORMAT); modules log events, never message text or
+    identities."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
+    logging.captureWarnings(log_format == "json")  # warnings as log lines too, so every line parses
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

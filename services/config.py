@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -49,10 +49,20 @@ class Settings(BaseSettings):
     webhook_port: Annotated[int, Field(ge=1, le=65535)] = 8443
     telegram_concurrent_updates: Annotated[int, Field(ge=1, le=4096)] = 256
     telegram_messages_per_second: Annotated[int, Field(ge=1, le=1000)] = 30
+    # The bot's /healthz, /readyz and /metrics (Prometheus); HEALTH_PORT unset: not served.
+    health_listen: str = "127.0.0.1"
+    health_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    # "text" for people, "json" (one object a line) for log collectors; never message text either way.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("telegram_bot_token", "secret_key", "old_secret_keys", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("counselor_chat_id", mode="before")

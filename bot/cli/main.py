@@ -14,6 +14,7 @@ from bot.cli import (
     report_commands,
     run_commands,
     safety_commands,
+    serve_commands,
 )
 from bot.processes import ServerStartError
 from bot.rasa.training import TrainingError
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     safety_commands.register(commands)
     agenda_commands.register(commands)
     counselor_commands.register(commands)
+    serve_commands.register(commands)
     report_commands.register(commands)
     return parser
 
@@ -47,7 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"yoldosh: configuration error: {error}", file=sys.stderr)
         return 2
-    except (TrainingError, ServerStartError, InvalidContentError, RotationError, DecryptionError) as error:
+    except (
+        TrainingError,
+        ServerStartError,
+        InvalidContentError,
+        RotationError,
+        DecryptionError,
+        serve_commands.SchemaBehindError,
+    ) as error:
         print(f"yoldosh: {error}", file=sys.stderr)
         return 1
 

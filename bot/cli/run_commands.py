@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot import health
 from bot.console.chat import ConsoleChat
 from bot.preparation import prepare_database
 from bot.processes import running_servers
@@ -31,6 +32,7 @@ def _chat(arguments: argparse.Namespace) -> int:
 def _serve_telegram(runtime: Runtime, webhook_url: str | None) -> None:
     settings = runtime.settings
     application = build_application(settings, runtime.dialogue, runtime.sessions, sole_poller=webhook_url is None)
+    health.attach(application, runtime)  # /healthz, /readyz, /metrics when HEALTH_PORT is set
     if webhook_url is None:
         print("==> Serving Telegram (long polling); Ctrl-C stops everything", flush=True)
         application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
@@ -58,7 +60,7 @@ def _run(arguments: argparse.Namespace) -> int:
     settings = load_settings()
     if arguments.webhook and not settings.telegram_bot_token:
         raise ConfigurationError("TELEGRAM_BOT_TOKEN: required with --webhook")
-    configure_logging("INFO" if settings.telegram_bot_token else "WARNING")
+    configure_logging("INFO" if settings.telegram_bot_token else "WARNING", settings.log_format)
     with open_runtime(settings) as runtime:
         print("==> Preparing the database (migrations, directory content)", flush=True)
         prepare_database(runtime.engine, runtime.sessions)

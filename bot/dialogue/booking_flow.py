@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.dialogue import booking_screens as screens
 from bot.dialogue.replies import Reply
 from services.booking import drafts
@@ -147,6 +148,7 @@ class BookingFlow:
         except AppointmentStateError:
             return [screens.appointment_unchangeable(_)]
         log.info("appointment booked")
+        metrics.booked(appointment, now)
         return [screens.booked(_, card, appointment)]
 
     def abort(self, _: Translator, pseudonym: str) -> list[Reply]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.dialogue import booking_screens, counselor_screens, nearby_screens, screens
 from bot.dialogue import callbacks as cb
 from bot.dialogue import support_screens as support
@@ -119,6 +120,7 @@ class Dialogue:
         preselected = (user.locale if user else None) or match_locale(sender.language_code)
         return [screens.language_picker(_, preselected)]
 
+    @metrics.turn("button")
     def press(self, sender: Sender, data: str) -> list[Reply]:
         """A tapped button; stale or unknown buttons get the menu, never an error."""
         data = self._payloads.resolve(data) or data
@@ -183,11 +185,13 @@ class Dialogue:
                 return self._providers(_, user, *page)
         return [screens.expired_button(_, consented=consented)]
 
+    @metrics.turn("text")
     def say(self, sender: Sender, text: str) -> list[Reply]:
         """A text message or command; the safety net reads it before anything else does."""
         user = self._user(sender)
         command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
-        assessment = None if _is_bare_command(text) else scan_message(text, lang=user.locale if user else None)
+        with metrics.stage("safety"):
+            assessment = None if _is_bare_command(text) else scan_message(text, lang=user.locale if user else None)
         if assessment is not None and assessment.is_urgent:
             return self._urgent_help(sender, user, assessment, IncomingMessage("text", text))
         case = self._active_case(user) if command is None else None
@@ -234,8 +238,10 @@ class Dialogue:
             return [screens.free_text_fallback(_, consented=True)]
         metadata = {"locale": _.locale, "country": user.country_code}
         try:
-            messages = self._nlu.converse(sender=user.pseudonym, text=text, metadata=metadata)
+            with metrics.stage("rasa"):
+                messages = self._nlu.converse(sender=user.pseudonym, text=text, metadata=metadata)
         except NluUnavailableError:
+            metrics.RASA_ERRORS.inc()
             return [screens.nlu_unavailable(_)]
         replies = [
             Reply(message.text, rows(*(self._payloads.button(b.title, b.payload) for b in message.buttons), per_row=2))
@@ -251,12 +257,14 @@ class Dialogue:
                 replies.extend(self._request_counselor(sender, user, _, "request"))
         return replies or [screens.free_text_fallback(_, consented=True)]
 
+    @metrics.turn("media")
     def media(self, sender: Sender, kind: MediaKind, caption: str = "", message_id: int | None = None) -> list[Reply]:
         """A voice note, picture, file, sticker or contact: a kind answer (or to the counselor during a case);
         a caption passes the safety net first."""
         user = self._user(sender)
         incoming = IncomingMessage(kind.value, caption or None, message_id)
-        assessment = scan_message(caption, lang=user.locale if user else None) if caption else None
+        with metrics.stage("safety"):
+            assessment = scan_message(caption, lang=user.locale if user else None) if caption else None
         if assessment is not None and assessment.is_urgent:
             return self._urgent_help(sender, user, assessment, incoming)
         case = self._active_case(user)
@@ -266,6 +274,7 @@ class Dialogue:
             return self.start(sender, user)
         return [media_answer(self._translator(sender, user), kind, consented=user.has_consented)]
 
+    @metrics.turn("location")
     def location(self, sender: Sender, latitude: float, longitude: float, message_id: int | None = None) -> list[Reply]:
         """A shared location: the nearest services, any kind; the location itself is not stored (during a case the
         counselor sees it instead)."""
@@ -326,7 +335,7 @@ class Dialogue:
     ) -> list[Reply]:
         country = user.country_code if user else None
         with transaction(self._sessions) as session:
-            escalate(
+            outcome = escalate(
                 session,
                 pseudonym=self._pseudonym(sender),
                 priority=CasePriority.URGENT,
@@ -336,6 +345,7 @@ class Dialogue:
                 reply_chat_id=sender.chat_id,
                 message=incoming,
             )
+        metrics.case_opened(outcome)
         self._wake_desk()
         return [counselor_screens.counselor_alerted(_, on_duty=hours.desk_is_open(country, utcnow()))]
 
@@ -356,6 +366,7 @@ class Dialogue:
             )
         if not outcome.opened:
             return [counselor_screens.already_with_counselor(_)]
+        metrics.case_opened(outcome)
         self._wake_desk()
         now = utcnow()
         return [

@@ -12,6 +12,7 @@ from telegram import Message, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot import metrics
 from bot.dialogue.flow import Sender
 from bot.dialogue.media_screens import MediaKind
 from bot.dialogue.replies import Reply
@@ -48,6 +49,7 @@ async def _clear_chat(update: Update, context: YoldoshContext) -> None:
     log.info("quick exit: %d messages deleted", count)
 
 
+@metrics.timed("send")
 async def send_replies(update: Update, context: YoldoshContext, replies: list[Reply]) -> None:
     """Send each reply to the update's chat, in order; remember both sides' messages for the quick exit."""
     chat = update.effective_chat

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -149,3 +149,18 @@ def finish_claim(session: Session, *, message_id: int, worker_id: str, **values:
 def attempts_of(session: Session, message_id: int) -> int:
     """How many times an entry was claimed."""
     return int(session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)) or 0)
+
+
+def count_due_undelivered(session: Session, *, now: datetime) -> int:
+    """How many entries are due and not delivered yet (pending or claimed): one COUNT on indexed columns."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.CLAIMED)),
+                OutboxMessage.due_at <= now,
+            )
+        )
+        or 0
+    )

@@ -64,6 +64,11 @@ def enqueue_message(
     return enqueue_messages(session, messages=[message], now=now) == 1
 
 
+def count_backlog(session: Session, *, now: datetime) -> int:
+    """How many notifications are due and still undelivered: the backlog the workers have to catch up on."""
+    return repository.count_due_undelivered(session, now=now)
+
+
 def cancel_messages(session: Session, *, dedupe_keys: Iterable[str]) -> int:
     """Cancel queued notifications not yet delivered; returns how many."""
     return repository.cancel_undelivered(session, dedupe_keys=dedupe_keys)

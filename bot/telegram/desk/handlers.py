@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot import metrics
 from bot.dialogue import callbacks as cb
 from bot.dialogue import counselor_screens, desk_screens
 from bot.dialogue.desk_vocabulary import CANNED_REPLIES, OUTCOMES
@@ -259,6 +260,7 @@ async def on_desk_button(update: Update, context: YoldoshContext) -> None:
 async def _claim(context: YoldoshContext, case_id: int, counselor: int) -> str:
     desk_ = _desk(context)
     case = await asyncio.to_thread(desk_.run, claim_case, case_id=case_id, counselor_telegram_id=counselor)
+    metrics.case_claimed(case)
     await _refresh_card(context, case)
     alias = case.claimed_by.alias if case.claimed_by else ""
     await _say(context, Reply(desk_.translator("{name} has claimed this case.").format(name=alias)), case.topic_id)

@@ -23,6 +23,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.dialogue import desk_screens
 from bot.dialogue.replies import Reply
 from bot.telegram.outbox_worker import new_worker_id
@@ -258,9 +259,10 @@ class DeskWorker:
         with transaction(self.sessions) as session:
             if item.user_id is not None:
                 locale = item.payload.get("locale")
-                open_follow_up(
+                opened = open_follow_up(
                     session, user_id=item.user_id, locale=locale if isinstance(locale, str) else None, now=now
                 )
+                metrics.case_opened(opened)
             outbox.mark_sent(session, message_id=item.id, worker_id=self.worker_id, now=now)
         self.wake()
 
