@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
-from bot.dialogue import booking_screens, counselor_screens, nearby_screens, screens
+from bot.dialogue import booking_screens, counselor_screens, flood_screens, nearby_screens, screens
 from bot.dialogue import callbacks as cb
 from bot.dialogue import support_screens as support
 from bot.dialogue.booking_flow import BookingFlow
@@ -432,6 +432,10 @@ class Dialogue:
         except SQLAlchemyError:
             user = None
         return [screens.apology(self._translator(sender, user))]
+
+    def slow_down(self, sender: Sender) -> list[Reply]:
+        """The sender writes faster than they can be answered: one calm request to pause, in their language."""
+        return [flood_screens.slow_down(self._translator(sender, self._user(sender)))]
 
     def _choose_language(self, sender: Sender, user: UserView | None, args: tuple[str, ...]) -> list[Reply]:
         if len(args) != 1 or args[0] not in SUPPORTED_LOCALES:

@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
-from bot.telegram import handlers, outbox_worker, provider_buttons
+from bot.telegram import flood, handlers, outbox_worker, provider_buttons
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.desk import handlers as desk_handlers
@@ -55,6 +55,8 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is required to serve Telegram")
     assert settings.default_locale in SUPPORTED_LOCALES
     ledger = UpdateLedger(sessions)
+    recent = RecentMessages()
+    flood_guard = flood.FloodGuard(recent=recent)
     desk = _desk(settings, sessions)
     serving: list[asyncio.Task[None]] = []
 
@@ -84,17 +86,18 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .rate_limiter(DeliveryLimiter(overall_per_second=settings.telegram_messages_per_second))
-        .concurrent_updates(PerChatUpdateProcessor(ledger, settings.telegram_concurrent_updates))
+        .concurrent_updates(PerChatUpdateProcessor(ledger, settings.telegram_concurrent_updates, flood_guard))
         .context_types(ContextTypes(context=YoldoshContext))
         .post_init(post_init)
         .post_stop(post_stop)
         .build()
     )
     application.bot_data[DIALOGUE_KEY] = dialogue
-    application.bot_data[RECENT_KEY] = RecentMessages()
+    application.bot_data[RECENT_KEY] = recent
     if desk is not None:
         desk_handlers.register(application, desk)  # first: the private-chat button handler takes any data
         dialogue.on_desk_work(desk.worker.wake)
+    flood.register(application, flood_guard)
     provider_buttons.register(application, sessions, locale=settings.default_locale)  # before the users' buttons
     handlers.register(application)
     outbox_worker.register(application, sessions, default_locale=settings.default_locale)

@@ -34,7 +34,9 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     while utf16_length(rest) > limit:
         window = _prefix_within(rest, limit)
         cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or len(window)
-        pieces.append(rest[:cut].rstrip())
+        piece = rest[:cut].rstrip()
+        if piece:  # text starting with blank space: Telegram refuses an empty message
+            pieces.append(piece)
         rest = rest[cut:].lstrip()
     if rest or not pieces:
         pieces.append(rest)

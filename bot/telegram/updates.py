@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.telegram.flood import FloodGuard, Verdict
 from services.inbox import service as inbox
 from services.storage.database import transaction
 
@@ -24,6 +25,7 @@ MAX_CONCURRENT_UPDATES = 256
 @dataclass
 class _ChatQueue:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    admission: asyncio.Lock = field(default_factory=asyncio.Lock)  # flood checks, one at a time in arrival order
     waiting: int = 0
 
 
@@ -73,16 +75,23 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     PTB's default handles one update at a time; `concurrent_updates=True` alone would let a user's second
     message overtake the first. Every update is also claimed in the ledger first, so a redelivered update
-    (webhook retry, restart after a crash, a second worker) is not handled twice.
+    (webhook retry, restart after a crash, a second worker) is not handled twice. A chat flooding the bot is
+    checked on arrival, before its queue: what `flood` drops never waits in the queue nor holds an update slot.
     """
 
-    def __init__(self, ledger: UpdateLedger, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        ledger: UpdateLedger,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        flood: FloodGuard | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._ledger = ledger
+        self._flood = flood
         self._queues: dict[int, _ChatQueue] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this chat's earlier updates, claim the update, handle it, record it as handled."""
+        """Drop a flood, wait for this chat's earlier updates, claim the update, handle it, record it as handled."""
         key = ordering_key(update)
         if key is None:
             await self._handle_once(update, coroutine)
@@ -92,6 +101,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             queue = self._queues[key] = _ChatQueue()
         queue.waiting += 1
         try:
+            if self._flood is not None:
+                async with queue.admission:
+                    verdict = await self._flood.judge(update)
+                # no await from here to the queue lock: updates join the queue in the order they were judged
+                if verdict is Verdict.DROP:
+                    if asyncio.iscoroutine(coroutine):
+                        coroutine.close()
+                    await self._flood.drop(update)
+                    return
             async with queue.lock:
                 await self._handle_once(update, coroutine)
         finally:
