@@ -83,7 +83,7 @@ async def _consented(api: BotApiStandIn, user: TelegramUser, locale: str) -> Non
     await api.until(lambda calls: len(_to_chat(calls, user.user_id)) >= 3)
 
 
-async def _topic_of_new_case(api: BotApiStandIn, before: int, timeout: float = 5) -> tuple[int, str]:
+async def _topic_of_new_case(api: BotApiStandIn, before: int, timeout: float = 15) -> tuple[int, str]:
     """The topic the bot created after the first `before` createForumTopic calls (refused calls do not count)."""
 
     def created() -> list[tuple[int, str]]:
@@ -100,7 +100,7 @@ async def _sees(api: BotApiStandIn, who: TelegramUser | ForumMember, text: str, 
         seen = who.sees(topic) if isinstance(who, ForumMember) else who.sees()
         return any(text in line for line in seen)
 
-    await api.until(shown, timeout=5)
+    await api.until(shown, timeout=15)
 
 
 async def _case_on(sessions: sessionmaker[Session], topic: int, user: TelegramUser) -> CaseView:
