@@ -16,6 +16,7 @@ from bot.rasa.client import RasaClient
 from services.config import Settings
 from services.crypto.keys import KeyRing
 from services.i18n.catalogs import require_all_catalogs
+from services.privacy.tracker_store import create_tracker_engine
 from services.safety.loader import load_lexicon
 from services.storage.database import create_database_engine, session_factory
 
@@ -30,6 +31,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     dialogue: Dialogue
+    tracker_store: Engine | None = None  # Rasa's tracker store, for the retention purge and erasure
 
 
 def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
@@ -49,6 +51,8 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     require_all_catalogs()
     load_lexicon().compile_all()  # now, so the first cry for help does not wait for the safety net to compile
     engine = create_database_engine(settings.database_url, key_ring=KeyRing.from_settings(settings))
+    tracker_url = settings.tracker_database_url()
+    tracker_store = create_tracker_engine(tracker_url) if tracker_url else None
     nlu = RasaClient(settings.rasa_url)
     try:
         sessions = session_factory(engine)
@@ -59,8 +63,13 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             retention_days=settings.data_retention_days,
             nlu=nlu,
             counselors_connected=settings.counselor_chat_id is not None,
+            tracker_store=tracker_store,
         )
-        yield Runtime(settings=settings, engine=engine, sessions=sessions, dialogue=dialogue)
+        yield Runtime(
+            settings=settings, engine=engine, sessions=sessions, dialogue=dialogue, tracker_store=tracker_store
+        )
     finally:
         nlu.close()
         engine.dispose()
+        if tracker_store is not None:
+            tracker_store.dispose()

@@ -17,6 +17,7 @@ from services.i18n.locales import SUPPORTED_LOCALES
 from services.paths import PROJECT_ROOT, VAR_DIR
 
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+TRACKER_IN_MEMORY = "memory"
 
 
 class ConfigurationError(Exception):
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     old_secret_keys: SecretStr | None = None
     default_locale: str = "ru"
     data_retention_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    # Rasa's tracker store: "memory", sqlite:///PATH or postgresql://…; unset: beside DATABASE_URL (see
+    # tracker_database_url).
+    tracker_store_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: Annotated[int, Field(ge=1, le=65535)] = 8443
@@ -55,7 +59,14 @@ class Settings(BaseSettings):
     # "text" for people, "json" (one object a line) for log collectors; never message text either way.
     log_format: Literal["text", "json"] = "text"
 
-    @field_validator("telegram_bot_token", "secret_key", "old_secret_keys", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "secret_key",
+        "old_secret_keys",
+        "webhook_secret",
+        "tracker_store_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -64,6 +75,17 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_port_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("tracker_store_url")
+    @classmethod
+    def _tracker_store_url(cls, value: str | None) -> str | None:
+        if value is None or value == TRACKER_IN_MEMORY:
+            return value
+        try:
+            return _normalised_database_url(value)
+        except ValueError:
+            message = f'must be "{TRACKER_IN_MEMORY}", sqlite:///PATH or postgresql://USER@HOST:PORT/DB'
+            raise ValueError(message) from None
 
     @field_validator("counselor_chat_id", mode="before")
     @classmethod
@@ -89,13 +111,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if value.startswith("postgres://"):
-            value = "postgresql://" + value.removeprefix("postgres://")
-        if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
-            raise ValueError("must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
-        return value
+        return _normalised_database_url(value)
 
     @field_validator("default_locale", "counselor_desk_locale")
     @classmethod
@@ -140,6 +156,21 @@ class Settings(BaseSettings):
             return self.webhook_secret.get_secret_value()
         return hmac.new(self.secret_key_bytes(), b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
+    def tracker_database_url(self) -> str | None:
+        """Where Rasa keeps conversations, as this process connects to it; None when Rasa keeps them in memory.
+
+        TRACKER_STORE_URL unset: beside DATABASE_URL, a SQLite file next to the database file or the same PostgreSQL
+        database.
+        """
+        if self.tracker_store_url == TRACKER_IN_MEMORY:
+            return None
+        if self.tracker_store_url is not None:
+            return self.tracker_store_url
+        if self.database_url.startswith("sqlite:///"):
+            database = Path(self.database_url.removeprefix("sqlite:///"))
+            return f"sqlite:///{database.with_name(database.stem + '-rasa.db')}"
+        return self.database_url
+
     def secret_key_bytes(self) -> bytes:
         """The secret key for pseudonyms and encryption; load_settings guarantees it is set."""
         if self.secret_key is None:
@@ -149,6 +180,17 @@ class Settings(BaseSettings):
     def old_secret_keys_bytes(self) -> list[bytes]:
         """The earlier secret keys, still accepted for decryption, in the order given."""
         return [key.encode() for key in _comma_separated(self.old_secret_keys)]
+
+
+def _normalised_database_url(value: str) -> str:
+    """sqlite:///PATH as given; postgres:// and postgresql:// with the psycopg driver this process uses."""
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value.removeprefix("postgres://")
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ValueError("must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+    return value
 
 
 def _comma_separated(value: SecretStr | None) -> list[str]:
@@ -183,6 +225,7 @@ def load_settings(*, generate_secret: bool = True, **overrides: object) -> Setti
     if settings.secret_key is None and generate_secret:
         generated = _generated_secret_key(VAR_DIR / "secret_key")
         settings = settings.model_copy(update={"secret_key": SecretStr(generated)})
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    for url in (settings.database_url, settings.tracker_database_url()):
+        if url is not None and url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return settings

@@ -29,7 +29,7 @@ async def test_commands_are_registered_in_every_language(api: BotApiStandIn, run
     russian = {command["command"]: command["description"] for command in by_language["ru"]}
     assert russian["language"] == Translator("ru")("Change language")
     expected = ["start", "help", "services", "book", "appointments", "counselor", "language", "privacy"]
-    assert list(russian) == [*expected, "delete_my_data", "exit"]
+    assert list(russian) == [*expected, "my_data", "delete_my_data", "exit"]
 
 
 async def test_first_contact_language_consent_and_menu(api: BotApiStandIn, running_bot: Any) -> None:

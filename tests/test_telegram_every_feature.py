@@ -13,7 +13,7 @@ from services.i18n.locales import SUPPORTED_LOCALES, match_locale
 from tests.telegram_standin import BotApiStandIn, TelegramUser
 
 QUIET_SECONDS = 1.3  # longer than the per-chat pacing gap, so a paced burst is not mistaken for its end
-SENT = {"sendMessage", "sendVenue"}
+SENT = {"sendMessage", "sendVenue", "sendDocument"}
 
 
 def _sent_to(api: BotApiStandIn, chat_id: int) -> int:
@@ -91,6 +91,7 @@ def _script(api: BotApiStandIn, user: TelegramUser, locale: str) -> list[Callabl
         lambda: user.says("/language"),
         lambda: user.taps(f"lang|{locale}"),
         lambda: user.taps("stale|button"),
+        lambda: user.says("/my_data"),
         lambda: user.says("/delete_my_data"),
         lambda: user.taps("delete:yes"),
         lambda: user.says("/exit"),
@@ -112,7 +113,9 @@ async def test_every_feature_in_every_language_without_a_single_bot_api_error(
     ]
     users = await asyncio.gather(*walks)
     api.assert_no_errors()
-    assert len(api.calls_to("deleteMessages")) == len(SUPPORTED_LOCALES)
+    # the erasure clears the chat, then the quick exit clears what the erasure left
+    assert len(api.calls_to("deleteMessages")) == 2 * len(SUPPORTED_LOCALES)
+    assert len(api.calls_to("sendDocument")) == len(SUPPORTED_LOCALES)
     for user in users:
         # the data is erased by then: the line is in the language Telegram reports for the account
         after_erasure = match_locale(user.language_code) or "ru"

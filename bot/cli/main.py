@@ -11,6 +11,7 @@ from bot.cli import (
     content_commands,
     counselor_commands,
     db_commands,
+    privacy_commands,
     report_commands,
     run_commands,
     safety_commands,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     counselor_commands.register(commands)
     serve_commands.register(commands)
     report_commands.register(commands)
+    privacy_commands.register(commands)
     return parser
 
 

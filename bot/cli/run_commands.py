@@ -31,7 +31,13 @@ def _chat(arguments: argparse.Namespace) -> int:
 
 def _serve_telegram(runtime: Runtime, webhook_url: str | None) -> None:
     settings = runtime.settings
-    application = build_application(settings, runtime.dialogue, runtime.sessions, sole_poller=webhook_url is None)
+    application = build_application(
+        settings,
+        runtime.dialogue,
+        runtime.sessions,
+        sole_poller=webhook_url is None,
+        tracker_store=runtime.tracker_store,
+    )
     health.attach(application, runtime)  # /healthz, /readyz, /metrics when HEALTH_PORT is set
     if webhook_url is None:
         print("==> Serving Telegram (long polling); Ctrl-C stops everything", flush=True)

@@ -42,6 +42,9 @@ class ConsoleChat:
             if reply.venue is not None:
                 venue = reply.venue
                 self._write(f"📍 {venue.title}, {venue.address} ({venue.latitude:.5f}, {venue.longitude:.5f})")
+            if reply.document is not None:
+                self._write(f"📎 {reply.document.filename}")
+                self._write(reply.document.content.decode("utf-8", errors="replace"))
             for row in reply.buttons:
                 labels = []
                 for button in row:

@@ -13,6 +13,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "counselor": N_("Talk to a person"),
     "language": N_("Change language"),
     "privacy": N_("How your information is kept"),
+    "my_data": N_("Get a copy of everything stored about you"),
     "delete_my_data": N_("Delete everything stored about you"),
     "exit": N_("Quick exit: clear this chat from the screen"),
 }

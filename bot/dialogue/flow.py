@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
-from bot.dialogue import booking_screens, counselor_screens, flood_screens, nearby_screens, screens
+from bot.dialogue import booking_screens, counselor_screens, flood_screens, nearby_screens, privacy_screens, screens
 from bot.dialogue import callbacks as cb
 from bot.dialogue import support_screens as support
 from bot.dialogue.booking_flow import BookingFlow
@@ -30,6 +31,8 @@ from services.escalation.service import active_case
 from services.escalation.types import CaseView
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES, match_locale
+from services.privacy.erasure import erase_everywhere
+from services.privacy.export import export_user_data
 from services.safety.scanner import scan_message
 from services.safety.types import SafetyAssessment
 from services.storage.base import utcnow
@@ -87,8 +90,10 @@ class Dialogue:
         retention_days: int,
         nlu: RasaClient | None = None,
         counselors_connected: bool = False,
+        tracker_store: Engine | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tracker_store = tracker_store  # Rasa's conversations, for /my_data and erasure (None: in memory)
         self._counselors_connected = counselors_connected
         self._wake_desk: Callable[[], None] = lambda: None
         self._nlu = nlu
@@ -212,6 +217,8 @@ class Dialogue:
                 return [support.with_quick_exit(_, screens.privacy(_, self._retention_days, consented=consented))]
             case "/delete_my_data":
                 return [support.with_quick_exit(_, screens.delete_confirm(_))]
+            case "/my_data":
+                return self._my_data(user, _)
             case "/book":
                 return [booking_screens.book_start(_)]
             case "/appointments":
@@ -453,10 +460,17 @@ class Dialogue:
         return [screens.main_menu(_, consented=True)]
 
     def _delete(self, sender: Sender, _: Translator) -> list[Reply]:
-        with transaction(self._sessions) as session:
-            erased = users.delete_user_data(session, pseudonym=self._pseudonym(sender))
-        log.info("user data erased on request" if erased else "erase requested with nothing stored")
-        return [screens.deleted(_) if erased else screens.nothing_to_delete(_)]
+        """Erase everywhere (cases under a hold stay anonymised), then clear the chat where Telegram still allows."""
+        pseudonym = self._pseudonym(sender)
+        receipt = erase_everywhere(self._sessions, tracker_store=self._tracker_store, pseudonym=pseudonym)
+        log.info("user data erased on request" if receipt.found else "erase requested with nothing stored")
+        return [privacy_screens.erased(_, receipt)]
+
+    def _my_data(self, user: UserView, _: Translator) -> list[Reply]:
+        """The user's copy of everything stored about them, as a file."""
+        with read_transaction(self._sessions) as session:
+            export = export_user_data(session, pseudonym=user.pseudonym, tracker_store=self._tracker_store)
+        return [privacy_screens.my_data(_, export) if export else screens.nothing_to_delete(_)]
 
     def _providers(self, _: Translator, user: UserView, listing: Listing, offset: int) -> list[Reply]:
         with transaction(self._sessions) as session:

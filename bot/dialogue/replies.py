@@ -30,13 +30,24 @@ class Venue:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file for the user (their copy of their data); the reply's text is its caption."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message from Yoldosh; `clear_chat` asks the channel to remove the conversation before showing it."""
+    """One message from Yoldosh; `clear_chat` asks the channel to remove the conversation before showing it, along
+    with `clear_message_ids` (messages the dialogue's stored trail knew of, when that trail is already gone)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     venue: Venue | None = None
     clear_chat: bool = False
+    document: Document | None = None
+    clear_message_ids: tuple[int, ...] = ()
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""

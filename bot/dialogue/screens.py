@@ -237,7 +237,15 @@ def privacy(_: Translator, retention_days: int, *, consented: bool) -> Reply:
                 "Only the helpline's counselors can read your conversation, and only when you ask for a person"
                 " or might be in danger. We do not pass your messages to anyone else."
             ),
+            _(
+                "/my_data sends you a file with everything stored about you. Counselors' private working notes"
+                " are not in it: they can concern other people's safety. You can ask a counselor about them."
+            ),
             _("You can delete everything at any time with /delete_my_data."),
+            _(
+                "Only if a counselor has placed your conversation under a documented hold (for example to protect"
+                " someone's safety) is it kept after that, with nothing in it that leads to you."
+            ),
         )
     )
     return Reply(text, menu_buttons(_, consented=consented))

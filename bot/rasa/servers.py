@@ -51,12 +51,28 @@ def action_server_spec(settings: Settings) -> ServerSpec:
     )
 
 
+def rasa_tracker_store_url(settings: Settings) -> str | None:
+    """TRACKER_STORE_URL as Rasa's SQLAlchemy 1.4 and psycopg2 read it (a SQLite path made absolute: Rasa runs in
+    nlu/); None when Rasa keeps conversations in memory."""
+    url = settings.tracker_database_url()
+    if url is None:
+        return None
+    if url.startswith("sqlite:///"):
+        return f"sqlite:///{Path(url.removeprefix('sqlite:///')).resolve()}"
+    return "postgresql://" + url.removeprefix("postgresql+psycopg://")
+
+
 def rasa_server_spec(settings: Settings, model: Path, *, api_token: str | None = None) -> ServerSpec:
-    """Rasa with the REST channel, bound where RASA_URL points; its HTTP API only with a token (benchmarks)."""
+    """Rasa with the REST channel, bound where RASA_URL points; its HTTP API only with a token (benchmarks).
+    Conversations go to the SQL tracker store at TRACKER_STORE_URL, or stay in Rasa's memory when it is "memory"."""
     address = urlsplit(settings.rasa_url)
     actions = action_server_url(settings)
     environment = rasa_environment()
     environment.update(YOLDOSH_ACTION_ENDPOINT=f"{actions}/webhook", YOLDOSH_NLG_ENDPOINT=f"{actions}/nlg")
+    tracker_store = rasa_tracker_store_url(settings)
+    if tracker_store is not None:
+        environment.update(YOLDOSH_TRACKER_STORE_URL=tracker_store)
+    endpoints = NLU_DIR / ("endpoints.yml" if tracker_store is None else "endpoints-sql.yml")
     return ServerSpec(
         name="Rasa",
         command=[
@@ -65,7 +81,7 @@ def rasa_server_spec(settings: Settings, model: Path, *, api_token: str | None =
             "--model",
             str(model),
             "--endpoints",
-            str(NLU_DIR / "endpoints.yml"),
+            str(endpoints),
             "--credentials",
             str(NLU_DIR / "credentials.yml"),
             "--interface",

@@ -7,13 +7,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
-from bot.telegram import flood, handlers, outbox_worker, provider_buttons
+from bot.telegram import flood, handlers, outbox_worker, provider_buttons, retention_job
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.desk import handlers as desk_handlers
@@ -44,12 +45,18 @@ TURN_THREADS = 64
 
 
 def build_application(
-    settings: Settings, dialogue: Dialogue, sessions: sessionmaker[Session], *, sole_poller: bool = True
+    settings: Settings,
+    dialogue: Dialogue,
+    sessions: sessionmaker[Session],
+    *,
+    sole_poller: bool = True,
+    tracker_store: Engine | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Telegram application for these settings, talking to TELEGRAM_API_BASE_URL.
 
     `sole_poller` (long polling: this process is the only consumer) lets a restart take back the updates it
     was handling when it died; webhook workers share the ledger and leave that to the stale-claim timeout.
+    `tracker_store` is Rasa's, for the hourly retention purge (None: Rasa keeps conversations in memory).
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to serve Telegram")
@@ -101,6 +108,9 @@ def build_application(
     provider_buttons.register(application, sessions, locale=settings.default_locale)  # before the users' buttons
     handlers.register(application)
     outbox_worker.register(application, sessions, default_locale=settings.default_locale)
+    retention_job.register(
+        application, sessions, tracker_store=tracker_store, retention_days=settings.data_retention_days
+    )
     return application
 
 

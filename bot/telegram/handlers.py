@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -19,7 +20,7 @@ from bot.dialogue.replies import Reply
 from bot.failures import describe_failure
 from bot.telegram.context import YoldoshContext
 from bot.telegram.quick_exit import delete_chat_messages
-from bot.telegram.rendering import telegram_messages
+from bot.telegram.rendering import keyboard, telegram_messages
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,26 @@ def _incoming_ids(update: Update) -> list[int]:
     return []
 
 
-async def _clear_chat(update: Update, context: YoldoshContext) -> None:
+async def _clear_chat(update: Update, context: YoldoshContext, known_ids: tuple[int, ...] = ()) -> None:
     chat = update.effective_chat
     assert chat is not None
     trail = await context.take_trail(sender_of(update), chat.id)
-    count = await delete_chat_messages(context.bot, chat.id, [*trail, *_incoming_ids(update)])
+    count = await delete_chat_messages(context.bot, chat.id, [*trail, *known_ids, *_incoming_ids(update)])
     log.info("quick exit: %d messages deleted", count)
+
+
+async def _send_document(context: YoldoshContext, chat_id: int, reply: Reply) -> Message:
+    """A file with the reply's text as its caption (and its buttons)."""
+    assert reply.document is not None
+    caption = html.escape(reply.text, quote=False) if reply.text else None
+    return await context.bot.send_document(
+        chat_id,
+        reply.document.content,
+        filename=reply.document.filename,
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+    )
 
 
 @metrics.timed("send")
@@ -55,11 +70,14 @@ async def send_replies(update: Update, context: YoldoshContext, replies: list[Re
     chat = update.effective_chat
     assert chat is not None
     sent: list[Message] = []
-    cleared = False
+    cleared, kept_from = False, 0
     for reply in replies:
         if reply.clear_chat:
-            await _clear_chat(update, context)
-            cleared = True
+            await _clear_chat(update, context, reply.clear_message_ids)
+            cleared, kept_from = True, len(sent)
+        if reply.document is not None:
+            sent.append(await _send_document(context, chat.id, reply))
+            continue
         pieces = telegram_messages(reply) if reply.text else []
         for text, markup in pieces:
             sent.append(await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup))
@@ -70,9 +88,9 @@ async def send_replies(update: Update, context: YoldoshContext, replies: list[Re
                     chat.id, venue.latitude, venue.longitude, title=venue.title, address=venue.address
                 )
             )
-    if not cleared:
-        ids = [*_incoming_ids(update), *(message.message_id for message in sent)]
-        await context.remember_trail(sender_of(update), chat.id, ids)
+    # What a clear left on the screen (its one line, the erasure's answer) is for the next quick exit to remove.
+    ids = [*([] if cleared else _incoming_ids(update)), *(message.message_id for message in sent[kept_from:])]
+    await context.remember_trail(sender_of(update), chat.id, ids)
 
 
 async def _typing_while(context: YoldoshContext, chat_id: int, work: Awaitable[list[Reply]]) -> list[Reply]:

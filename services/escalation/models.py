@@ -88,6 +88,13 @@ class EscalationCase(Base):
     desk_reserved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     card_through_message_id: Mapped[int | None] = mapped_column(Integer)
+    # A documented hold (services.escalation.holds): the retention purge leaves the case's messages alone, and the
+    # user's erasure anonymises the case instead of deleting it.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # When the retention purge blanked the messages of this closed case (services.privacy.retention).
+    content_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CaseMessage(Base):

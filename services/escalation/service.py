@@ -72,7 +72,7 @@ def case_view(session: Session, case: EscalationCase) -> CaseView:
         trigger=case.trigger,
         category=case.category,
         locale=case.locale,
-        user_code=user_code(user.pseudonym) if user else "--------",
+        user_code=user_code(user.pseudonym) if user and user.erased_at is None else "--------",
         topic_id=case.topic_id,
         opened_at=case.opened_at,
         claimed_at=case.claimed_at,
@@ -80,6 +80,8 @@ def case_view(session: Session, case: EscalationCase) -> CaseView:
         closed_at=case.closed_at,
         outcome=case.outcome,
         card_message_id=case.card_message_id,
+        held_at=case.held_at,
+        hold_reason=case.hold_reason,
     )
 
 

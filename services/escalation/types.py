@@ -37,6 +37,9 @@ class CaseView:
     closed_at: datetime | None
     outcome: str | None
     card_message_id: int | None = None
+    # A documented hold (services.escalation.holds): kept through the retention purge and the user's erasure.
+    held_at: datetime | None = None
+    hold_reason: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -27,3 +27,6 @@ class User(Base):
     follow_up_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the person erased their data while a counselor held one of their cases: the record stays only to
+    # group those cases, its pseudonym replaced by a random value that leads to no one (services.privacy.erasure).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
