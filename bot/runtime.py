@@ -58,7 +58,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
         sessions = session_factory(engine)
         dialogue = Dialogue(
             sessions=sessions,
-            secret_key=settings.secret_key_bytes(),
+            secret_key=settings.pseudonym_key_bytes(),
             default_locale=settings.default_locale,
             retention_days=settings.data_retention_days,
             nlu=nlu,

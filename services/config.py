@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     counselor_desk_locale: str = "ru"
     counselor_desk_timezone: str = "Asia/Tashkent"
     secret_key: SecretStr | None = None
+    pseudonym_key: SecretStr | None = None
     # Earlier SECRET_KEYs, comma-separated: still accepted to decrypt text at rest until `yoldosh db rotate-keys`.
     old_secret_keys: SecretStr | None = None
     default_locale: str = "ru"
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     @field_validator(
         "telegram_bot_token",
         "secret_key",
+        "pseudonym_key",
         "old_secret_keys",
         "webhook_secret",
         "tracker_store_url",
@@ -69,11 +71,6 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("health_port", mode="before")
-    @classmethod
-    def _blank_port_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("tracker_store_url")
@@ -86,6 +83,11 @@ class Settings(BaseSettings):
         except ValueError:
             message = f'must be "{TRACKER_IN_MEMORY}", sqlite:///PATH or postgresql://USER@HOST:PORT/DB'
             raise ValueError(message) from None
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("counselor_chat_id", mode="before")
     @classmethod
@@ -129,7 +131,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone such as Asia/Tashkent") from error
         return value
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "pseudonym_key")
     @classmethod
     def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
@@ -176,6 +178,12 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             raise ConfigurationError("SECRET_KEY: not set")
         return self.secret_key.get_secret_value().encode()
+
+    def pseudonym_key_bytes(self) -> bytes:
+        """The key users' pseudonyms are derived with: PSEUDONYM_KEY, else SECRET_KEY (pin it before a rotation)."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        return self.secret_key_bytes()
 
     def old_secret_keys_bytes(self) -> list[bytes]:
         """The earlier secret keys, still accepted for decryption, in the order given."""

@@ -103,3 +103,12 @@ def test_cli_reports_a_bad_value_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("yoldosh: configuration error: DEFAULT_LOCALE: must be one of")
+
+
+def test_pseudonyms_keep_their_key_through_a_secret_key_rotation() -> None:
+    before = load_settings(secret_key="a" * 40, _env_file=None)
+    rotated = load_settings(secret_key="b" * 40, old_secret_keys="a" * 40, pseudonym_key="a" * 40, _env_file=None)
+    assert rotated.pseudonym_key_bytes() == before.pseudonym_key_bytes() == b"a" * 40
+    assert rotated.secret_key_bytes() == b"b" * 40
+    with pytest.raises(ConfigurationError, match="PSEUDONYM_KEY"):
+        load_settings(secret_key="b" * 40, pseudonym_key="short", _env_file=None)

@@ -166,6 +166,10 @@ async def test_a_cry_for_help_reaches_a_counselor_and_back(
 
     dilnoza.says("/note called her sister, she is safe", topic)
     await _sees(api, dilnoza, "Note saved. The user does not see it.", topic)
+    dilnoza.says("/hold", topic)
+    await _sees(api, dilnoza, "Write the reason after the command", topic)
+    dilnoza.says("/hold a police investigation asked us to keep it", topic)
+    await _sees(api, dilnoza, f"Case #{case.id} is on hold", topic)
     dilnoza.says("/canned", topic)
     await _sees(api, dilnoza, "Ready replies", topic)
     dilnoza.taps(f"dkn|{case.id}|3")
@@ -188,7 +192,7 @@ async def test_a_cry_for_help_reaches_a_counselor_and_back(
     with read_transaction(served_sessions) as session:
         assert active_case(session, pseudonym=_pseudonym(user)) is None
         audited = [action for _actor, action in actions_on(session, subject_type="case", subject_id=case.id)]
-    assert audited[:1] == ["open"] and {"claim", "note", "close"} <= set(audited)
+    assert audited[:1] == ["open"] and {"claim", "note", "hold", "close"} <= set(audited)
 
 
 async def test_asking_for_a_person_opens_a_case_and_says_when_they_answer(

@@ -114,6 +114,14 @@ class Dialogue:
         with read_transaction(self._sessions) as session:
             return users.find_user(session, pseudonym=self._pseudonym(sender))
 
+    def _user_and_case(self, sender: Sender) -> tuple[UserView | None, CaseView | None]:
+        """The sender and their open case, if the desk is connected, in one read."""
+        with read_transaction(self._sessions) as session:
+            user = users.find_user(session, pseudonym=self._pseudonym(sender))
+            if user is None or not self._counselors_connected:
+                return user, None
+            return user, active_case(session, pseudonym=user.pseudonym)
+
     def _translator(self, sender: Sender, user: UserView | None) -> Translator:
         locale = (user.locale if user else None) or match_locale(sender.language_code) or self._default_locale
         return Translator(locale)
@@ -193,14 +201,13 @@ class Dialogue:
     @metrics.turn("text")
     def say(self, sender: Sender, text: str) -> list[Reply]:
         """A text message or command; the safety net reads it before anything else does."""
-        user = self._user(sender)
+        user, case = self._user_and_case(sender)
         command = text.strip().split(maxsplit=1)[0].split("@")[0].lower() if text.strip().startswith("/") else None
         with metrics.stage("safety"):
             assessment = None if _is_bare_command(text) else scan_message(text, lang=user.locale if user else None)
         if assessment is not None and assessment.is_urgent:
             return self._urgent_help(sender, user, assessment, IncomingMessage("text", text))
-        case = self._active_case(user) if command is None else None
-        if case is not None:
+        if case is not None and command is None:
             return self._pass_on(case, IncomingMessage("text", text))
         if command == "/exit":
             return [support.quick_exit_line(self._translator(sender, user))]
@@ -268,13 +275,12 @@ class Dialogue:
     def media(self, sender: Sender, kind: MediaKind, caption: str = "", message_id: int | None = None) -> list[Reply]:
         """A voice note, picture, file, sticker or contact: a kind answer (or to the counselor during a case);
         a caption passes the safety net first."""
-        user = self._user(sender)
+        user, case = self._user_and_case(sender)
         incoming = IncomingMessage(kind.value, caption or None, message_id)
         with metrics.stage("safety"):
             assessment = scan_message(caption, lang=user.locale if user else None) if caption else None
         if assessment is not None and assessment.is_urgent:
             return self._urgent_help(sender, user, assessment, incoming)
-        case = self._active_case(user)
         if case is not None:
             return self._pass_on(case, incoming)
         if user is None or user.locale is None:
@@ -285,8 +291,7 @@ class Dialogue:
     def location(self, sender: Sender, latitude: float, longitude: float, message_id: int | None = None) -> list[Reply]:
         """A shared location: the nearest services, any kind; the location itself is not stored (during a case the
         counselor sees it instead)."""
-        user = self._user(sender)
-        case = self._active_case(user)
+        user, case = self._user_and_case(sender)
         if case is not None and message_id is not None:
             return self._pass_on(case, IncomingMessage("location", None, message_id))
         if user is None or user.locale is None:
@@ -317,12 +322,6 @@ class Dialogue:
         if user is None or user.locale is None:
             replies.extend(self.start(sender, user))
         return replies
-
-    def _active_case(self, user: UserView | None) -> CaseView | None:
-        if user is None or not self._counselors_connected:
-            return None
-        with read_transaction(self._sessions) as session:
-            return active_case(session, pseudonym=user.pseudonym)
 
     def _pass_on(self, case: CaseView, incoming: IncomingMessage) -> list[Reply]:
         """During a case the user's messages go to the counselors, not to the bot: no answer of its own."""

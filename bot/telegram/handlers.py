@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import metrics
@@ -170,6 +170,8 @@ async def on_error(update: object, context: YoldoshContext) -> None:
     error = context.error
     log.error("update handling failed: %s", describe_failure(error) if error else "unknown")
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_user is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:  # the counselors' group: logged, no apology to a user there
         return
     try:
         replies = await asyncio.to_thread(context.dialogue.apology, sender_of(update))

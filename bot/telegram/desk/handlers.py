@@ -29,6 +29,7 @@ from bot.telegram.handlers import media_kind
 from bot.telegram.rendering import telegram_messages
 from services.escalation import desk
 from services.escalation.counselors import NotACounselorError, require_counselor
+from services.escalation.holds import HoldReasonRequiredError, place_hold
 from services.escalation.models import MessageDirection
 from services.escalation.service import (
     CaseAlreadyClaimedError,
@@ -50,7 +51,14 @@ from services.storage.database import transaction
 log = logging.getLogger(__name__)
 
 DESK_KEY = "desk"
-REFUSALS = (NotACounselorError, NotYourCaseError, CaseClosedError, CaseNotFoundError, desk.NoReplyChatError)
+REFUSALS = (
+    NotACounselorError,
+    NotYourCaseError,
+    CaseClosedError,
+    CaseNotFoundError,
+    desk.NoReplyChatError,
+    HoldReasonRequiredError,
+)
 
 
 @dataclass
@@ -86,6 +94,8 @@ def refusal_text(_: Translator, error: Exception) -> str:
             return _("Only the counselor who claimed this case can do this. Tap Claim first.")
         case CaseClosedError():
             return _("This case is closed.")
+        case HoldReasonRequiredError():
+            return _("Write the reason after the command: /hold reason (at most 200 characters).")
         case desk.NoReplyChatError():
             return _("This message cannot reach the user: their chat is no longer known.")
         case CaseAlreadyClaimedError(case=case):
@@ -182,6 +192,19 @@ async def _in_topic(
             else:
                 await asyncio.to_thread(desk_.run, require_counselor, telegram_user_id=counselor)
                 await _say(context, desk_screens.outcome_choice(_, case), topic)
+        case "/hold":
+            await asyncio.to_thread(
+                desk_.run, place_hold, case_id=case.id, counselor_telegram_id=counselor, reason=argument
+            )
+            await _say(
+                context,
+                Reply(
+                    _("Case #{number} is on hold: it is kept even if the user asks to delete their data.").format(
+                        number=case.id
+                    )
+                ),
+                topic,
+            )
         case "/case":
             card = await asyncio.to_thread(
                 desk_.run, desk.case_card, case_id=case.id, locale=desk_.place.locale, counselor_telegram_id=counselor
@@ -190,7 +213,7 @@ async def _in_topic(
         case "":
             await _relay_to_user(context, message, counselor, case)
         case _other:
-            await _say(context, Reply(_("Desk commands: /note, /canned, /close, /case, /queue.")), topic)
+            await _say(context, Reply(_("Desk commands: /note, /canned, /close, /case, /hold, /queue.")), topic)
 
 
 async def _relay_to_user(context: YoldoshContext, message: Message, counselor: int, case: CaseView) -> None:
