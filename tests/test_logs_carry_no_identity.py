@@ -1,6 +1,6 @@
-"""Logs never carry who someone is or what they wrote: a whole conversation with canary values through `yoldosh
-run` (the bot, the action server and Rasa as real processes, Telegram as the Bot API stand-in), then every log
-line of the three is searched for the canaries."""
+"""Logs never carry who someone is, what they wrote, or the bot token: a whole conversation with canary values
+through `yoldosh run` (the bot, the action server and Rasa as real processes, Telegram as the Bot API stand-in),
+then every log line of the three is searched for the canaries."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ CANARIES = (
     CANARY_WORD,
     str(COUNSELOR_ID),
     "CounselorCanary",
+    TOKEN,  # the bot token, in URLs or anywhere else
+    TOKEN.split(":")[1],
 )
 LOGS = (VAR_DIR / "log" / "rasa.log", VAR_DIR / "log" / "action-server.log")
 
