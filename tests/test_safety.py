@@ -137,6 +137,49 @@ def test_blind_development_set_meets_its_thresholds(locale: str) -> None:
     assert len(flagged) / len(harmless) <= BLIND_FALSE_ALARMS, flagged
 
 
+# --- the second development set: phone-typed messages in four rounds, each measured before the lexicons were
+# widened for it (sensitive recall .27-.81 on each fresh round before); the thresholds are what they now reach.
+DEV_URGENT_RECALL = 1.0
+DEV_SENSITIVE_RECALL = 0.97
+DEV_FALSE_ALARMS = 0.02
+
+
+def _dev(locale: str) -> list[dict[str, str]]:
+    path = FIXTURES / "dev2" / f"{locale}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_dev_set_is_labelled_and_apart_from_the_other_sets(locale: str) -> None:
+    rows = _dev(locale)
+    counts = Counter(row["level"] for row in rows)
+    assert counts["urgent"] >= 40 and counts["sensitive"] >= 100 and counts["none"] >= 100, counts
+    for row in rows:
+        assert row["level"] in LEVELS and (row["level"] == "none") == ("category" not in row), row
+        if row["level"] != "none":
+            assert SafetyCategory(row["category"]).level.value == row["level"], row
+    texts = [row["text"] for row in rows]
+    assert len(set(texts)) == len(texts), "duplicate texts"
+    assert not set(texts) & {row["text"] for row in _heldout()}
+    others = {row["text"]: row["level"] for row in _corpus(locale) + _blind(locale)}
+    assert all(others[row["text"]] == "none" for row in rows if row["text"] in others)  # greetings only
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_dev_set_meets_its_thresholds(locale: str) -> None:
+    rows = _dev(locale)
+    urgent = [row for row in rows if row["level"] == "urgent"]
+    sensitive = [row for row in rows if row["level"] == "sensitive"]
+    harmless = [row for row in rows if row["level"] == "none"]
+    missed_urgent = _misses(urgent, locale, {"urgent"})
+    assert 1 - len(missed_urgent) / len(urgent) >= DEV_URGENT_RECALL, missed_urgent
+    missed_sensitive = _misses(sensitive, locale, {"sensitive", "urgent"})
+    assert 1 - len(missed_sensitive) / len(sensitive) >= DEV_SENSITIVE_RECALL, missed_sensitive
+    assert _misses(harmless, locale, {"none", "sensitive"}) == [], "false urgent"
+    flagged = _misses(harmless, locale, {"none"})
+    assert len(flagged) / len(harmless) <= DEV_FALSE_ALARMS, flagged
+
+
 @pytest.mark.parametrize(
     ("text", "level"),
     [
