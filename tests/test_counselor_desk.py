@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import screens
+from bot.dialogue import counselor_screens, screens
 from bot.dialogue.desk_vocabulary import CANNED_REPLIES
 from bot.dialogue.flow import Dialogue
 from bot.rasa.client import RasaClient
@@ -178,7 +178,7 @@ async def test_a_cry_for_help_reaches_a_counselor_and_back(
     dilnoza.says("/close", topic)
     await _sees(api, dilnoza, f"How did case #{case.id} end?", topic)
     dilnoza.taps(f"dko|{case.id}|helped")
-    await _sees(api, user, _("The counselor has closed this conversation.").split(".")[0])
+    await _sees(api, user, counselor_screens.case_closed(_).text)
     await api.until(lambda calls: any(c.method == "closeForumTopic" for c in calls))
 
     assert not any("called her sister" in line for line in user.sees()), "a note is never relayed"
@@ -317,7 +317,7 @@ async def test_asking_rasa_for_a_person_opens_a_case_and_rasa_answers_again_afte
         user.says("hello, thank you")
         await _sees(api, dilnoza, "hello, thank you", topic)
         dilnoza.says("/close helped", topic)
-        await _sees(api, user, "The counselor has closed this conversation.")
+        await _sees(api, user, counselor_screens.case_closed(_).text)
         user.says("hello")
         await api.until(lambda _calls: _(GREETING) in user.sees(), timeout=30)
         assert not any(line.endswith("hello") and "👤" in line for line in dilnoza.sees(topic))
@@ -359,7 +359,7 @@ async def test_with_rasa_stopped_the_desk_works_and_the_user_gets_the_menu_after
         user.says("вызвала")
         await _sees(api, dilnoza, "вызвала", topic)
         dilnoza.says("/close emergency", topic)
-        await _sees(api, user, _("The counselor has closed this conversation.").split(".")[0])
+        await _sees(api, user, counselor_screens.case_closed(_).text)
         user.says("спасибо")
         await _sees(api, user, screens.nlu_unavailable(_).text)
     stopped.close()
