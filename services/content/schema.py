@@ -75,6 +75,30 @@ class Flags(Strict):
     step_free: bool
 
 
+def check_timezone(value: str) -> str:
+    """An IANA time zone name, or ValueError."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone") from None
+    return value
+
+
+def spans_as_lists(value: object) -> object:
+    """Weekly hours as written ("mon: 09:00-18:00" or a list of spans), each day's spans as a list."""
+    if isinstance(value, dict):
+        return {day: [spans] if isinstance(spans, str) else spans for day, spans in value.items()}
+    return value
+
+
+def check_no_repeated_days(value: list[date]) -> list[date]:
+    """The dates, or ValueError naming the ones listed twice."""
+    repeated = sorted({day.isoformat() for day in value if value.count(day) > 1})
+    if repeated:
+        raise ValueError(f"listed twice: {', '.join(repeated)}")
+    return value
+
+
 def parse_interval(text: str) -> tuple[time, time]:
     """Parse "09:00-18:00" into (opens, closes); raise ValueError when malformed or empty."""
     match = HOURS.match(text.strip())
@@ -124,18 +148,12 @@ class ProviderEntry(Strict):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone") from None
-        return value
+        return check_timezone(value)
 
     @field_validator("hours", mode="before")
     @classmethod
     def _hours_as_lists(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {day: [spans] if isinstance(spans, str) else spans for day, spans in value.items()}
-        return value
+        return spans_as_lists(value)
 
     @field_validator("hours")
     @classmethod
@@ -152,10 +170,7 @@ class ProviderEntry(Strict):
     @field_validator("closed_on")
     @classmethod
     def _closed_on(cls, value: list[date]) -> list[date]:
-        repeated = sorted({day.isoformat() for day in value if value.count(day) > 1})
-        if repeated:
-            raise ValueError(f"listed twice: {', '.join(repeated)}")
-        return sorted(value)
+        return sorted(check_no_repeated_days(value))
 
 
 class ProviderFile(Strict):

@@ -9,13 +9,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.content.reader import ContentProblem, display_path, read_holidays
-from services.content.schema import COUNTRY_CODES, COUNTRY_TIMEZONES, WEEKDAYS, parse_interval
+from services.content.schema import (
+    COUNTRY_CODES,
+    COUNTRY_TIMEZONES,
+    WEEKDAYS,
+    check_no_repeated_days,
+    check_timezone,
+    parse_interval,
+    spans_as_lists,
+)
 from services.paths import CONTENT_DIR, DIRECTORY_DIR
 
 HOURS_FILE = CONTENT_DIR / "counselors" / "hours.yml"
@@ -42,18 +50,12 @@ class _Desk(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone") from None
-        return value
+        return check_timezone(value)
 
     @field_validator("hours", mode="before")
     @classmethod
     def _hours_as_lists(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {day: [spans] if isinstance(spans, str) else spans for day, spans in value.items()}
-        return value
+        return spans_as_lists(value)
 
     @field_validator("hours")
     @classmethod
@@ -68,10 +70,7 @@ class _Desk(BaseModel):
     @field_validator("closed_on")
     @classmethod
     def _closed_on(cls, value: list[date]) -> list[date]:
-        repeated = sorted({day.isoformat() for day in value if value.count(day) > 1})
-        if repeated:
-            raise ValueError(f"listed twice: {', '.join(repeated)}")
-        return value
+        return check_no_repeated_days(value)
 
 
 class _HoursFile(BaseModel):
