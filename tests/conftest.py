@@ -196,11 +196,16 @@ def bot_settings(api: BotApiStandIn, database_url: str, **overrides: Any) -> Set
 
 @asynccontextmanager
 async def serving_bot(
-    api: BotApiStandIn, dialogue: Any, sessions: sessionmaker[Session], database_url: str, **overrides: Any
+    api: BotApiStandIn,
+    dialogue: Any,
+    sessions: sessionmaker[Session],
+    database_url: str,
+    tracker_store: Any = None,
+    **overrides: Any,
 ) -> AsyncIterator[Any]:
     """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does."""
     settings = bot_settings(api, database_url, **overrides)
-    application = build_application(settings, dialogue, sessions)
+    application = build_application(settings, dialogue, sessions, tracker_store=tracker_store)
     await application.initialize()
     await application.post_init(application)  # type: ignore[misc]
     await application.start()

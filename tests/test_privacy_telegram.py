@@ -18,7 +18,6 @@ from bot.cli.main import main
 from bot.dialogue import privacy_screens
 from bot.dialogue.flow import Dialogue
 from bot.rasa.servers import rasa_server_spec, rasa_tracker_store_url
-from bot.telegram.application import build_application
 from bot.telegram.retention_job import JOB_NAME
 from services.config import load_settings
 from services.escalation import service as cases
@@ -32,7 +31,7 @@ from services.storage.base import utcnow
 from services.storage.database import create_database_engine, session_factory, transaction
 from services.users.models import User
 from services.users.pseudonyms import pseudonym_for
-from tests.conftest import TEST_SECRET, bot_settings, key_ring_for
+from tests.conftest import TEST_SECRET, key_ring_for, serving_bot
 from tests.telegram_standin import ApiCall, BotApiStandIn, TelegramUser
 from tests.test_privacy_service import add_events, events_of
 
@@ -61,19 +60,10 @@ async def privacy_bot(
         retention_days=180,
         tracker_store=tracker_store,
     )
-    settings = bot_settings(api, served_database_url)
-    application = build_application(settings, dialogue, served_sessions, tracker_store=tracker_store)
-    await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
+    async with serving_bot(
+        api, dialogue, served_sessions, served_database_url, tracker_store=tracker_store
+    ) as application:
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
 
 
 def _to(calls: list[ApiCall], user: TelegramUser, method: str = "sendMessage") -> list[ApiCall]:
