@@ -408,6 +408,16 @@ def test_every_lexicon_says_it_is_a_draft_and_defines_the_categories() -> None:
         ("убь(е|ё)т", "ubyet", "ru", True),
         ("ҷон", "jon", "tg", True),
         ("💊 💊 💊", "💊💊💊", None, True),
+        # a gap before an optional word keeps its words when the optional word is missing
+        ("забрал* .. (мой )?паспорт*", "забрали у меня паспорт", "ru", True),
+        ("забрал* .. (мой )?паспорт*", "забрали мой паспорт", "ru", True),
+        ("забрал* .. (мой )?паспорт*", "забрали у меня мой паспорт", "ru", True),
+        ("забрал* .. (мой )?паспорт*", "забрали паспорт", "ru", True),
+        ("забрал* .. (мой )?паспорт*", "забрали у него в тот день мой паспорт", "ru", False),
+        ("he .. [just] hit* me", "he came home and hit me", None, True),
+        ("he .. [just] hit* me", "he came home and just hit me", None, True),
+        ("a .. [x] .. b", "a c d x e f b", None, True),
+        ("a .. [x] .. b", "a c d e f b", None, True),
         ("son* & (missing|gone)", "missing since the morning, my son", None, True),
         ("son* & (missing|gone)", "my son is home", None, False),
         ("bola* & yolg'iz & (och|ovqat yo'q)", "ovqat yo'q, bolalar uch kundan beri yolg'iz", "uz", True),
@@ -423,7 +433,21 @@ def test_phrase_language(entry: str, text: str, lang: str | None, expected: bool
 
 
 @pytest.mark.parametrize(
-    "entry", ["(unclosed", "a |b", "..", "word ..", "[x]", "{unknown}", "a & b & c & d", "^ a & b", "a & ", "a & b $"]
+    "entry",
+    [
+        "(unclosed",
+        "a |b",
+        "..",
+        "word ..",
+        "word .. [x]",
+        "a .. (b|c)?",
+        "[x]",
+        "{unknown}",
+        "a & b & c & d",
+        "^ a & b",
+        "a & ",
+        "a & b $",
+    ],
 )
 def test_bad_phrases_are_refused(entry: str) -> None:
     with pytest.raises(PatternError):

@@ -126,7 +126,12 @@ def _word(token: str) -> str:
 
 
 def _gap(words: int) -> str:
-    return rf"(?:\W+\w+){{0,{words}}}\W+"
+    return _gap_words(words) + r"\W+"
+
+
+def _gap_words(words: int) -> str:
+    """The words a gap may skip, each with the separator before it (a gap without its last separator)."""
+    return rf"(?:\W+\w+){{0,{words}}}"
 
 
 Prepare = Callable[[str], str]
@@ -244,16 +249,22 @@ def _sequence_entry(entry: str, macros: Mapping[str, str], prepare: Prepare | No
     parts: list[str] = []
     head = ""
     separator = _BETWEEN
+    gap = 0  # the words the gap before the next word may skip (0: no gap, the words are adjacent)
     required_seen = False
     for token in words:
         if token in GAPS:
-            if separator != _BETWEEN or not required_seen:
+            if gap or not required_seen:
                 raise PatternError(f"a gap must follow a required word, once, in {entry!r}")
-            separator = _gap(GAPS[token])
+            gap = GAPS[token]
+            separator = _gap(gap)
             continue
         inner = _optional(token)
         compiled = _token(token if inner is None else inner, entry, macros, prepare)
-        if inner is not None and required_seen:
+        if inner is not None and gap:
+            # `a .. [x] b`: the gap's words stay when x is missing (a, up to 3 words, maybe x, then b); the
+            # gap's last separator goes with x, or with b when x is missing
+            parts.append(f"{_gap_words(gap)}(?:{_BETWEEN}{compiled})?")
+        elif inner is not None and required_seen:
             parts.append(f"(?:{separator}{compiled})?")
         elif inner is not None:
             parts.append(f"(?:{compiled}{_BETWEEN})?")  # a leading optional word brings its own separator
@@ -263,10 +274,19 @@ def _sequence_entry(entry: str, macros: Mapping[str, str], prepare: Prepare | No
                 head = "".join(parts)
             required_seen = True
         separator = _BETWEEN
+        gap = 0
     if not required_seen:
         raise PatternError(f"only optional words in {entry!r}")
+    if _ends_with_gap_and_options(words):
+        raise PatternError(f"a gap must stand before a required word in {entry!r}")
     opening = MESSAGE_START if start else ""
     return opening + "".join(parts) + (r"\W*$" if end else ""), opening + head
+
+
+def _ends_with_gap_and_options(words: list[str]) -> bool:
+    """Whether only optional words follow the last gap ("a .. [x]"): the gap and the words could never matter."""
+    gaps = [index for index, token in enumerate(words) if token in GAPS]
+    return bool(gaps) and all(_optional(token) is not None for token in words[gaps[-1] + 1 :])
 
 
 def compile_alternatives(entries: list[str], macros: Mapping[str, str], prepare: Prepare | None = None) -> str:
