@@ -84,8 +84,7 @@ def install(path: Path) -> list[str]:
     trace = TraceFile(path)
     missing: list[str] = []
     plain = [
-        (updates.UpdateLedger, "_claim", "ledger.claim"),
-        (updates.UpdateLedger, "_finish", "ledger.finish"),
+        (updates.UpdateLedger, "_in_transaction", "ledger"),
         (flow.Dialogue, "say", "dialogue.say"),
         (flow.Dialogue, "_user", "db.user"),
         (flow.Dialogue, "remember_messages", "db.trail"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +22,9 @@ from bot.rasa.training import ensure_model
 from bot.telegram.application import build_application
 from services.config import Settings, load_settings
 from services.crypto.keys import KeyRing
-from services.storage.database import create_database_engine
+from services.inbox.models import InboundUpdate, PendingUpdate, UpdateState
+from services.safety.loader import load_lexicon
+from services.storage.database import create_database_engine, transaction
 from services.storage.migrate import upgrade_database
 from tests.telegram_standin import TOKEN, BotApiStandIn
 
@@ -203,7 +205,16 @@ async def serving_bot(
     tracker_store: Any = None,
     **overrides: Any,
 ) -> AsyncIterator[Any]:
-    """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does."""
+    """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does.
+
+    The safety net is compiled first, as `yoldosh run` does, so a test's first message is not slow. Updates an
+    earlier test's bot left queued at its stop are forgotten: they belong to that test's stand-in, not this one
+    (taking them back after a crash is tested with a process of its own, tests/test_bot_killed.py).
+    """
+    load_lexicon().compile_all()
+    with transaction(sessions) as session:
+        session.execute(delete(PendingUpdate))
+        session.execute(delete(InboundUpdate).where(InboundUpdate.state != UpdateState.DONE))
     settings = bot_settings(api, database_url, **overrides)
     application = build_application(settings, dialogue, sessions, tracker_store=tracker_store)
     await application.initialize()

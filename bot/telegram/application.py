@@ -20,10 +20,11 @@ from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.desk import handlers as desk_handlers
 from bot.telegram.desk.worker import DeskPlace, DeskWorker
 from bot.telegram.quick_exit import RecentMessages
-from bot.telegram.updates import PerChatUpdateProcessor, UpdateLedger
+from bot.telegram.updates import DurableUpdateQueue, PerChatUpdateProcessor, UpdateLedger
 from services.config import Settings
 from services.i18n.catalogs import Translator
 from services.i18n.locales import SUPPORTED_LOCALES
+from services.inbox.service import STALE_CLAIM_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,15 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Telegram application for these settings, talking to TELEGRAM_API_BASE_URL.
 
-    `sole_poller` (long polling: this process is the only consumer) lets a restart take back the updates it
-    was handling when it died; webhook workers share the ledger and leave that to the stale-claim timeout.
+    `sole_poller` (long polling: this process is the only consumer) lets a start take back at once every update
+    the previous run stored and did not finish; webhook workers share the ledger, keep each chat in order
+    across workers, and take back what a dead worker left once it is stale.
     `tracker_store` is Rasa's, for the hourly retention purge (None: Rasa keeps conversations in memory).
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to serve Telegram")
     assert settings.default_locale in SUPPORTED_LOCALES
-    ledger = UpdateLedger(sessions)
+    ledger = UpdateLedger(sessions, settings.pseudonym_key_bytes())
     recent = RecentMessages()
     flood_guard = flood.FloodGuard(recent=recent)
     desk = _desk(settings, sessions)
@@ -71,10 +73,9 @@ def build_application(
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=TURN_THREADS, thread_name_prefix="yoldosh-turn")
         )
+        await _take_back_unfinished(application, ledger, untouched_for=0.0 if sole_poller else STALE_SECONDS)
         if sole_poller:
-            released = await ledger.release_unfinished()
-            if released:
-                log.info("%d updates left unfinished by the previous run will be handled again", released)
+            await ledger.release_unfinished()
         await _register_commands(application, settings.default_locale)
         log.info("Telegram commands registered for %d languages", len(COMMAND_LANGUAGES))
         if desk is not None:
@@ -93,7 +94,12 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .rate_limiter(DeliveryLimiter(overall_per_second=settings.telegram_messages_per_second))
-        .concurrent_updates(PerChatUpdateProcessor(ledger, settings.telegram_concurrent_updates, flood_guard))
+        .update_queue(DurableUpdateQueue(ledger))
+        .concurrent_updates(
+            PerChatUpdateProcessor(
+                ledger, settings.telegram_concurrent_updates, flood_guard, shared_ledger=not sole_poller
+            )
+        )
         .context_types(ContextTypes(context=YoldoshContext))
         .post_init(post_init)
         .post_stop(post_stop)
@@ -111,7 +117,33 @@ def build_application(
     retention_job.register(
         application, sessions, tracker_store=tracker_store, retention_days=settings.data_retention_days
     )
+    if not sole_poller:
+        _watch_for_abandoned_updates(application, ledger)
     return application
+
+
+STALE_SECONDS = STALE_CLAIM_AFTER.total_seconds()
+
+
+async def _take_back_unfinished(
+    application: Application[Any, Any, Any, Any, Any, Any], ledger: UpdateLedger, *, untouched_for: float
+) -> None:
+    """Queue again, oldest first, the stored updates a dead process never finished (already stored: not again)."""
+    updates = await ledger.take_back(application.bot, untouched_for=untouched_for)
+    for update in updates:
+        application.update_queue.put_nowait(update)
+    if updates:
+        log.info("%d updates left unfinished by a stopped worker will be handled now", len(updates))
+
+
+def _watch_for_abandoned_updates(application: Application[Any, Any, Any, Any, Any, Any], ledger: UpdateLedger) -> None:
+    """Webhook workers: every half minute, take back updates another worker stored and then stopped handling."""
+    assert application.job_queue is not None
+
+    async def look(_context: Any) -> None:
+        await _take_back_unfinished(application, ledger, untouched_for=STALE_SECONDS)
+
+    application.job_queue.run_repeating(look, interval=STALE_SECONDS / 3, first=STALE_SECONDS / 3, name="abandoned")
 
 
 def _desk(settings: Settings, sessions: sessionmaker[Session]) -> desk_handlers.Desk | None:

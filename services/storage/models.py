@@ -11,7 +11,7 @@ from services.directory.models import (
     ServiceCategory,
 )
 from services.escalation.models import CaseMessage, Counselor, EscalationCase
-from services.inbox.models import InboundUpdate
+from services.inbox.models import InboundUpdate, PendingUpdate
 from services.outbox.models import OutboxMessage
 from services.storage.base import Base
 from services.trail.models import TrailMessage
@@ -28,6 +28,7 @@ __all__ = [
     "InboundUpdate",
     "OpeningHours",
     "OutboxMessage",
+    "PendingUpdate",
     "Provider",
     "ProviderClosedDay",
     "ProviderText",
