@@ -22,6 +22,7 @@ from bot.rasa.training import ensure_model
 from bot.telegram.application import build_application
 from services.config import Settings, load_settings
 from services.crypto.keys import KeyRing
+from services.deferred.models import DeferredQuestion
 from services.inbox.models import InboundUpdate, PendingUpdate, UpdateState
 from services.safety.loader import load_lexicon
 from services.storage.database import create_database_engine, transaction
@@ -208,11 +209,13 @@ async def serving_bot(
     """The real PTB application long polling the stand-in, started and stopped as `yoldosh run` does.
 
     The safety net is compiled first, as `yoldosh run` does, so a test's first message is not slow. Updates an
-    earlier test's bot left queued at its stop are forgotten: they belong to that test's stand-in, not this one
-    (taking them back after a crash is tested with a process of its own, tests/test_bot_killed.py).
+    earlier test's bot left queued at its stop, and questions kept while its Rasa was away, are forgotten: they
+    belong to that test's stand-in, not this one (taking updates back after a crash is tested with a process of
+    its own, tests/test_bot_killed.py; late answers in tests/test_late_answers.py).
     """
     load_lexicon().compile_all()
     with transaction(sessions) as session:
+        session.execute(delete(DeferredQuestion))
         session.execute(delete(PendingUpdate))
         session.execute(delete(InboundUpdate).where(InboundUpdate.state != UpdateState.DONE))
     settings = bot_settings(api, database_url, **overrides)

@@ -361,7 +361,7 @@ async def test_with_rasa_stopped_the_desk_works_and_the_user_gets_the_menu_after
         dilnoza.says("/close emergency", topic)
         await _sees(api, user, counselor_screens.case_closed(_).text)
         user.says("спасибо")
-        await _sees(api, user, screens.nlu_unavailable(_).text)
+        await _sees(api, user, screens.nlu_unavailable(_, kept=True).text)
     stopped.close()
     api.assert_no_errors()
 

@@ -21,6 +21,8 @@ from bot.dialogue.payloads import PayloadTokens
 from bot.dialogue.replies import Reply, rows
 from bot.rasa.client import NluUnavailableError, RasaClient
 from services.content.schema import COUNTRY_CODES
+from services.deferred import service as deferred
+from services.deferred.service import WaitingQuestion
 from services.directory.categories import CATEGORY_CODES
 from services.directory.nearby import find_nearest_providers
 from services.directory.service import ProviderNotFoundError, find_providers, get_provider_card
@@ -246,17 +248,28 @@ class Dialogue:
         return replies
 
     def _converse(self, user: UserView, text: str, sender: Sender) -> list[Reply]:
-        """Free text goes to Rasa under the user's pseudonym; if Rasa cannot answer, the menu still works."""
+        """Free text goes to Rasa under the user's pseudonym; if Rasa cannot answer, the menu still works and the
+        text is kept to be answered once Rasa is back (channels that can write later: those with a chat)."""
         _ = Translator(user.locale or self._default_locale)
         if self._nlu is None:
             return [screens.free_text_fallback(_, consented=True)]
+        replies = self._ask_nlu(user, text, sender)
+        if replies is not None:
+            return replies
+        kept = sender.chat_id is not None and self._defer(user, text)
+        return [screens.nlu_unavailable(_, kept=kept)]
+
+    def _ask_nlu(self, user: UserView, text: str, sender: Sender) -> list[Reply] | None:
+        """Rasa's answer as replies (a case opened when it asks for one); None when Rasa cannot answer now."""
+        assert self._nlu is not None
+        _ = Translator(user.locale or self._default_locale)
         metadata = {"locale": _.locale, "country": user.country_code}
         try:
             with metrics.stage("rasa"):
                 messages = self._nlu.converse(sender=user.pseudonym, text=text, metadata=metadata)
         except NluUnavailableError:
             metrics.RASA_ERRORS.inc()
-            return [screens.nlu_unavailable(_)]
+            return None
         replies = [
             Reply(message.text, rows(*(self._payloads.button(b.title, b.payload) for b in message.buttons), per_row=2))
             for message in messages
@@ -270,6 +283,26 @@ class Dialogue:
             elif message.escalation == "request":
                 replies.extend(self._request_counselor(sender, user, _, "request"))
         return replies or [screens.free_text_fallback(_, consented=True)]
+
+    def _defer(self, user: UserView, text: str) -> bool:
+        with transaction(self._sessions) as session:
+            return deferred.defer_question(session, pseudonym=user.pseudonym, text=text)
+
+    def answer_deferred(self, question: WaitingQuestion) -> list[Reply] | None:
+        """The late answer to a question kept while Rasa was away, after a line saying so; None while Rasa still
+        cannot answer; no replies when the person has gone or is talking with a counselor now (Rasa is paused)."""
+        if self._nlu is None:
+            return None
+        sender = Sender(channel="telegram", external_id=question.chat_id, chat_id=question.chat_id)
+        with read_transaction(self._sessions) as session:
+            user = users.find_user(session, pseudonym=question.pseudonym)
+            case = active_case(session, pseudonym=question.pseudonym) if user and self._counselors_connected else None
+        if user is None or case is not None or not user.has_consented:
+            return []
+        replies = self._ask_nlu(user, question.text, sender)
+        if replies is None:
+            return None
+        return [screens.late_answer(Translator(user.locale or self._default_locale)), *replies]
 
     @metrics.turn("media")
     def media(self, sender: Sender, kind: MediaKind, caption: str = "", message_id: int | None = None) -> list[Reply]:

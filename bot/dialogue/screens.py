@@ -302,10 +302,21 @@ def still_not_understood(_: Translator) -> Reply:
     return Reply(text, rows(*buttons, per_row=2))
 
 
-def nlu_unavailable(_: Translator) -> Reply:
-    """The understanding service is down or slow: be honest and keep the menu working."""
-    text = _("I cannot read free text right now, sorry. The menu below still works: you can find services with it.")
+def nlu_unavailable(_: Translator, *, kept: bool = False) -> Reply:
+    """The understanding service is down or slow: be honest, say the message is kept, keep the menu working."""
+    if kept:
+        text = _(
+            "I cannot read free text right now, sorry. I have kept your message and will answer it here as soon as "
+            "I can. Meanwhile the menu below works: you can find services with it."
+        )
+    else:
+        text = _("I cannot read free text right now, sorry. The menu below still works: you can find services with it.")
     return Reply(text, menu_buttons(_, consented=True))
+
+
+def late_answer(_: Translator) -> Reply:
+    """Before the answer to a message kept while free text could not be read."""
+    return Reply(_("Sorry for the wait: I can read messages again. Here is my answer to what you wrote earlier."))
 
 
 def none_in_city(_: Translator, country: str, city: str) -> Reply:

@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.dialogue.commands import localized_commands
 from bot.dialogue.flow import Dialogue
-from bot.telegram import flood, handlers, outbox_worker, provider_buttons, retention_job
+from bot.telegram import deferred_job, flood, handlers, outbox_worker, provider_buttons, retention_job
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY, YoldoshContext
 from bot.telegram.delivery import DeliveryLimiter
 from bot.telegram.desk import handlers as desk_handlers
@@ -114,6 +114,7 @@ def build_application(
     provider_buttons.register(application, sessions, locale=settings.default_locale)  # before the users' buttons
     handlers.register(application)
     outbox_worker.register(application, sessions, default_locale=settings.default_locale)
+    deferred_job.register(application, sessions)
     retention_job.register(
         application, sessions, tracker_store=tracker_store, retention_days=settings.data_retention_days
     )

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookingDraft
+from services.deferred.models import DeferredQuestion
 from services.directory.service import ProviderNotFoundError, get_provider_card
 from services.escalation.models import Counselor, MessageDirection
 from services.privacy import repository
@@ -135,6 +136,13 @@ def _trail(session: Session, user: User) -> list[int]:
     )
 
 
+def _kept_questions(session: Session, user: User) -> list[dict[str, Any]]:
+    questions = session.scalars(
+        select(DeferredQuestion).where(DeferredQuestion.user_id == user.id).order_by(DeferredQuestion.asked_at)
+    )
+    return [{"text": question.text, "asked_at": _time(question.asked_at)} for question in questions]
+
+
 def _assistant(tracker_store: Engine | None, pseudonym: str) -> list[dict[str, Any]] | None:
     if tracker_store is None:
         return None
@@ -163,6 +171,8 @@ def export_user_data(
         "cases_with_counselors": cases,
         "notifications": _notifications(session, user),
         "quick_exit_message_ids": _trail(session, user),
+        # Messages kept while the assistant could not read free text, until it answers them.
+        "messages_waiting_for_an_answer": _kept_questions(session, user),
         # None when Rasa keeps conversations only in its memory (TRACKER_STORE_URL=memory).
         "conversation_with_assistant": _assistant(tracker_store, pseudonym),
     }

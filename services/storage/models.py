@@ -2,6 +2,7 @@
 
 from services.audit.models import AuditEntry
 from services.booking.models import Appointment, BookingDraft, SlotSeat
+from services.deferred.models import DeferredQuestion
 from services.directory.models import (
     OpeningHours,
     Provider,
@@ -24,6 +25,7 @@ __all__ = [
     "BookingDraft",
     "CaseMessage",
     "Counselor",
+    "DeferredQuestion",
     "EscalationCase",
     "InboundUpdate",
     "OpeningHours",
