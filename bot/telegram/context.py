@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.dialogue.flow import Dialogue, Sender
+from bot.telegram.patience import off_the_loop
 from bot.telegram.quick_exit import RecentMessages
 
 DIALOGUE_KEY = "dialogue"
@@ -36,9 +36,9 @@ class YoldoshContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
         """Keep message ids for the quick exit: in memory always, and stored for a consenting user (restarts)."""
         if message_ids:
             self.recent_messages.add(chat_id, message_ids)
-            await asyncio.to_thread(self.dialogue.remember_messages, sender, message_ids)
+            await off_the_loop(self.dialogue.remember_messages, sender, message_ids)
 
     async def take_trail(self, sender: Sender, chat_id: int) -> list[int]:
         """Every remembered message id of this chat, stored or in memory; forgets them."""
-        stored = await asyncio.to_thread(self.dialogue.take_recent_messages, sender)
+        stored = await off_the_loop(self.dialogue.take_recent_messages, sender)
         return sorted({*stored, *self.recent_messages.take(chat_id)})

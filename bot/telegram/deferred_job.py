@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot.dialogue.flow import Dialogue, Sender
 from bot.dialogue.replies import Reply
+from bot.failures import describe_failure
 from bot.telegram.context import DIALOGUE_KEY, RECENT_KEY
 from bot.telegram.outbox_worker import new_worker_id
 from bot.telegram.quick_exit import RecentMessages
@@ -101,8 +102,8 @@ def register(
     async def look(context: Any) -> None:
         try:
             await late.run_once(context.bot)
-        except Exception:  # the next run tries again; the bot keeps serving
-            log.exception("late answers run failed")
+        except Exception as error:  # the next run tries again; the bot keeps serving
+            log.error("late answers run failed: %s", describe_failure(error))
 
     application.job_queue.run_repeating(look, interval=interval, first=interval, name=JOB_NAME)
     return late

@@ -19,6 +19,7 @@ from bot.dialogue.media_screens import MediaKind
 from bot.dialogue.replies import Reply
 from bot.failures import describe_failure
 from bot.telegram.context import YoldoshContext
+from bot.telegram.patience import off_the_loop
 from bot.telegram.quick_exit import delete_chat_messages
 from bot.telegram.rendering import keyboard, telegram_messages
 
@@ -114,7 +115,7 @@ async def on_text(update: Update, context: YoldoshContext) -> None:
     """A text message or command."""
     message = update.effective_message
     assert message is not None and update.effective_chat is not None
-    work = asyncio.to_thread(context.dialogue.say, sender_of(update), message.text or "")
+    work = off_the_loop(context.dialogue.say, sender_of(update), message.text or "")
     replies = await _typing_while(context, update.effective_chat.id, work)
     await send_replies(update, context, replies)
 
@@ -125,7 +126,7 @@ async def on_button(update: Update, context: YoldoshContext) -> None:
     assert query is not None
     with contextlib.suppress(Exception):  # an expired query id must not stop the answer itself
         await query.answer()
-    replies = await asyncio.to_thread(context.dialogue.press, sender_of(update), query.data or "")
+    replies = await off_the_loop(context.dialogue.press, sender_of(update), query.data or "")
     await send_replies(update, context, replies)
 
 
@@ -134,7 +135,7 @@ async def on_location(update: Update, context: YoldoshContext) -> None:
     message = update.effective_message
     assert message is not None and message.location is not None
     location = message.location
-    replies = await asyncio.to_thread(
+    replies = await off_the_loop(
         context.dialogue.location, sender_of(update), location.latitude, location.longitude, message.message_id
     )
     await send_replies(update, context, replies)
@@ -159,7 +160,7 @@ async def on_media(update: Update, context: YoldoshContext) -> None:
     """Voice notes, pictures, files, stickers, contacts: a kind answer in the user's language."""
     message = update.effective_message
     assert message is not None
-    replies = await asyncio.to_thread(
+    replies = await off_the_loop(
         context.dialogue.media, sender_of(update), media_kind(message), message.caption or "", message.message_id
     )
     await send_replies(update, context, replies)
