@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import counselor_screens, screens
+from bot.dialogue import counselor_screens, desk_screens, screens
 from bot.dialogue.desk_vocabulary import CANNED_REPLIES
 from bot.dialogue.flow import Dialogue
 from bot.rasa.client import RasaClient
@@ -381,3 +381,29 @@ async def test_a_deleted_topic_does_not_swallow_the_users_words(
     user.says("маған көмек керек, кешке жазыңызшы")
     general = [f"#{case.id}", "маған көмек керек, кешке жазыңызшы"]
     await api.until(lambda _calls: any(all(part in line for part in general) for line in dilnoza.sees()))
+
+
+async def test_the_desk_hears_when_a_person_erases_their_data_under_a_hold(
+    api: BotApiStandIn, desk_bot: Any, served_sessions: sessionmaker[Session]
+) -> None:
+    user = TelegramUser(api, user_id=70_000_109, language_code="ru")
+    dilnoza = ForumMember(api, DESK_CHAT, DILNOZA, "Dilnoza")
+    desk = Translator("en")
+    await _consented(api, user, "ru")
+    user.says("он снова бьёт меня, помогите")
+    topic, _title = await _topic_of_new_case(api, 0)
+    case = await _case_on(served_sessions, topic, user)
+    dilnoza.taps(f"dkc|{case.id}")
+    dilnoza.says("/hold child protection referral", topic)
+    await api.until(lambda _calls: _held(served_sessions, case.id), timeout=15)
+
+    user.says("/delete_my_data")
+    user.taps("delete:yes")
+    await _sees(api, dilnoza, desk_screens.erased(desk, case.id).text, topic)
+    api.assert_no_errors()
+
+
+def _held(sessions: sessionmaker[Session], case_id: int) -> bool:
+    with read_transaction(sessions) as session:
+        case = session.get(EscalationCase, case_id)
+        return case is not None and case.held_at is not None

@@ -154,6 +154,15 @@ def raised(_: Translator, case: CaseView) -> Reply:
     return Reply(text, case_buttons(_, case))
 
 
+def erased(_: Translator, case_id: int) -> Reply:
+    """The person erased their data while this case was held."""
+    text = _(
+        "Case #{number}: the person erased their data. The case stays here, anonymised, under its hold; nothing "
+        "more can be sent to them."
+    ).format(number=case_id)
+    return Reply(text)
+
+
 def on_call_alert(_: Translator, case: CaseView) -> Reply:
     """A private message to an on-call counselor: an urgent case outside working hours (no details)."""
     return Reply(

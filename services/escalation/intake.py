@@ -21,6 +21,7 @@ from services.users.models import User
 DESK_CASE_OPENED = "desk_case_opened"
 DESK_CASE_RAISED = "desk_case_raised"
 DESK_USER_MESSAGE = "desk_user_message"
+DESK_CASE_ERASED = "desk_case_erased"
 MAX_BODY = 4000
 
 
@@ -129,3 +130,11 @@ def open_follow_up(
         reply_chat_id=user.chat_id,
         now=now,
     )
+
+
+def tell_desk_of_erasure(session: Session, *, case_id: int, now: datetime | None = None) -> None:
+    """Queue word to the case's topic that the person erased their data and the held case stays anonymised."""
+    now = now or utcnow()
+    case = session.get(EscalationCase, case_id)
+    assert case is not None
+    _queue(session, case, DESK_CASE_ERASED, f"desk:erased:{case.id}", now)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.audit.service import record_action
 from services.escalation.holds import keep_held_cases_anonymously
+from services.escalation.intake import tell_desk_of_erasure
 from services.escalation.models import EscalationCase
 from services.privacy.tracker_store import delete_conversation
 from services.privacy.types import ErasureReceipt
@@ -52,6 +53,8 @@ def erase_user_data(session: Session, *, pseudonym: str, now: datetime | None = 
             assert case is not None
             case.user_id = record.id
         session.flush()  # the held cases leave the record before its deletion cascades
+        for case_id in held:
+            tell_desk_of_erasure(session, case_id=case_id, now=now)
     delete_user_data(session, pseudonym=pseudonym)
     record_action(
         session, actor="system", action="erase", subject_type="user", subject_id="-", details={"held": len(held)}

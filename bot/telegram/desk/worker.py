@@ -31,7 +31,13 @@ from bot.telegram.rendering import telegram_messages
 from services.booking.notifications import COUNSELOR_FOLLOW_UP
 from services.escalation import desk, hours
 from services.escalation.counselors import on_call_telegram_ids
-from services.escalation.intake import DESK_CASE_OPENED, DESK_CASE_RAISED, DESK_USER_MESSAGE, open_follow_up
+from services.escalation.intake import (
+    DESK_CASE_ERASED,
+    DESK_CASE_OPENED,
+    DESK_CASE_RAISED,
+    DESK_USER_MESSAGE,
+    open_follow_up,
+)
 from services.escalation.models import CasePriority
 from services.escalation.service import case_queue, cases_to_alert_again
 from services.escalation.types import CaseEntry, CaseView
@@ -43,7 +49,7 @@ from services.storage.database import transaction
 
 log = logging.getLogger(__name__)
 
-KINDS = (DESK_CASE_OPENED, DESK_CASE_RAISED, DESK_USER_MESSAGE, COUNSELOR_FOLLOW_UP)
+KINDS = (DESK_CASE_OPENED, DESK_CASE_RAISED, DESK_USER_MESSAGE, DESK_CASE_ERASED, COUNSELOR_FOLLOW_UP)
 LOOK_EVERY_SECONDS = 2.0
 REALERT_EVERY_SECONDS = 20.0
 BATCH_SIZE = 100
@@ -127,6 +133,9 @@ class DeskWorker:
     async def _serve_case(self, bot: Bot, case_id: int, items: list[OutboxItem]) -> None:
         now = self.clock()
         topic = await asyncio.to_thread(self._topic, case_id)
+        if topic is None and all(item.kind == DESK_CASE_ERASED for item in items):
+            await asyncio.to_thread(self._skipped, items, "never on the desk")  # no topic opened just for this
+            return
         if topic is None:
             if not await asyncio.to_thread(self._reserve, case_id, now):
                 await asyncio.to_thread(self._postpone, items, now + WAIT_FOR_OTHER_WORKER)
@@ -175,6 +184,9 @@ class DeskWorker:
         for item in items:
             if item.kind == DESK_CASE_OPENED:
                 await asyncio.to_thread(self._skipped, [item], "on the desk already")
+            elif item.kind == DESK_CASE_ERASED:
+                await flush()
+                await self._deliver(bot, [item], desk_screens.erased(self._, case_id), topic, now)
             elif item.kind == DESK_CASE_RAISED:
                 await flush()
                 case = await asyncio.to_thread(self._case_view, case_id, now)
