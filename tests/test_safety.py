@@ -180,6 +180,73 @@ def test_dev_set_meets_its_thresholds(locale: str) -> None:
     assert len(flagged) / len(harmless) <= DEV_FALSE_ALARMS, flagged
 
 
+# --- the third development set and the first held-out set: the held-out set's misses were printed by every
+# bench run, so it became a development set; the third set (dev3/) was written for the families it and the
+# brief named (summons and detained relatives, gossip and stigma, recruiters writing, camp abuse, touching,
+# rent paid "another way", carving into skin, goodbye letters, falls with vomiting) with harmless look-alikes.
+DEV3_URGENT_RECALL = 1.0
+DEV3_SENSITIVE_RECALL = 0.95
+DEV3_FALSE_ALARMS = 0.05
+
+
+def _dev3(locale: str) -> list[dict[str, str]]:
+    path = FIXTURES / "dev3" / f"{locale}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _heldout2() -> list[dict[str, str]]:
+    path = FIXTURES / "heldout2.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_third_dev_set_meets_its_thresholds(locale: str) -> None:
+    rows = _dev3(locale)
+    for row in rows:
+        assert row["level"] in LEVELS and (row["level"] == "none") == ("category" not in row), row
+    assert not {row["text"] for row in rows} & {row["text"] for row in _heldout() + _heldout2()}
+    urgent = [row for row in rows if row["level"] == "urgent"]
+    sensitive = [row for row in rows if row["level"] == "sensitive"]
+    harmless = [row for row in rows if row["level"] == "none"]
+    missed_urgent = _misses(urgent, locale, {"urgent"})
+    assert 1 - len(missed_urgent) / len(urgent) >= DEV3_URGENT_RECALL, missed_urgent
+    missed_sensitive = _misses(sensitive, locale, {"sensitive", "urgent"})
+    assert 1 - len(missed_sensitive) / len(sensitive) >= DEV3_SENSITIVE_RECALL, missed_sensitive
+    assert _misses(harmless, locale, {"none", "sensitive"}) == [], "false urgent"
+    flagged = _misses(harmless, locale, {"none"})
+    assert len(flagged) / len(harmless) <= DEV3_FALSE_ALARMS, flagged
+
+
+def test_first_heldout_set_now_a_development_set_keeps_its_level() -> None:
+    rows = _heldout()
+    urgent = [row for row in rows if row["level"] == "urgent"]
+    sensitive = [row for row in rows if row["level"] == "sensitive"]
+    harmless = [row for row in rows if row["level"] == "none"]
+    assert [row["text"] for row in urgent if not scan_message(row["text"], row["locale"]).is_urgent] == []
+    missed = [row["text"] for row in sensitive if scan_message(row["text"], row["locale"]).level is SafetyLevel.NONE]
+    assert 1 - len(missed) / len(sensitive) >= 0.95, missed
+    assert [row["text"] for row in harmless if scan_message(row["text"], row["locale"]).is_urgent] == []
+
+
+def test_second_heldout_set_is_labelled_apart_from_every_other_set() -> None:
+    """Only its labels are checked: it was written before the last tuning and is never tuned on, so its numbers
+    (python -m bench.safety) are the honest estimate, not a threshold."""
+    rows = _heldout2()
+    counts = Counter(row["locale"] for row in rows)
+    assert set(counts) == set(SUPPORTED_LOCALES) and min(counts.values()) >= 20, counts
+    for row in rows:
+        assert row["level"] in LEVELS and (row["level"] == "none") == ("category" not in row), row
+        if row["level"] != "none":
+            assert SafetyCategory(row["category"]).level.value == row["level"], row
+    texts = [row["text"] for row in rows]
+    assert len(set(texts)) == len(texts), "duplicate texts"
+    others = {row["text"]: row["level"] for row in _heldout()}
+    for locale in SUPPORTED_LOCALES:
+        others |= {row["text"]: row["level"] for row in _corpus(locale) + _blind(locale) + _dev(locale)}
+    shared = [row for row in rows if row["text"] in others]
+    assert all(row["level"] == others[row["text"]] == "none" for row in shared), shared  # a common idiom only
+
+
 @pytest.mark.parametrize(
     ("text", "level"),
     [
