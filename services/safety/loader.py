@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -213,20 +213,31 @@ class CompiledLexicon:
         """Compile every regex now (start-up warm-up, or a check that the lexicons are sound); returns the count."""
         return self.idioms.compile_all() + self.matchers.compile_all()
 
+    @cached_property
+    def _together_by_part(self) -> dict[tuple[bool, str], tuple[Entry, ...]]:
+        """The `a & b` entries filed under their first phrase (and whether they are idioms): a message only needs
+        the entries whose first phrase it matched, not all of them (there are about a thousand)."""
+        index: dict[tuple[bool, str], list[Entry]] = {}
+        for entry in self.together:
+            index.setdefault((entry.bucket == "idiom", entry.parts[0]), []).append(entry)
+        return {key: tuple(entries) for key, entries in index.items()}
+
+    def _held(self, buckets: set[str], idioms: bool) -> Iterator[Entry]:
+        index = self._together_by_part
+        for bucket in buckets:
+            for entry in index.get((idioms, bucket), ()):
+                if buckets.issuperset(entry.parts):
+                    yield entry
+
     def joined(self, buckets: set[str], *, idioms: bool = False) -> set[str]:
         """The buckets of the `a & b` entries whose phrases are all among `buckets` (idiom ones, or the rest)."""
-        return {
-            entry.bucket
-            for entry in self.together
-            if (entry.bucket == "idiom") is idioms and buckets.issuperset(entry.parts)
-        }
+        return {entry.bucket for entry in self._held(buckets, idioms)}
 
     def idiom_parts(self, buckets: set[str]) -> set[str]:
         """The phrase buckets of the `a & b` idioms that hold, whose spans are cut like any idiom's."""
         held: set[str] = set()
-        for entry in self.together:
-            if entry.bucket == "idiom" and buckets.issuperset(entry.parts):
-                held.update(entry.parts)
+        for entry in self._held(buckets, True):
+            held.update(entry.parts)
         return held
 
     def rules_for(self, bucket: str, text: str) -> list[str]:
