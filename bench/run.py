@@ -1,5 +1,5 @@
-"""`make bench`: training, NLU quality, turn latency and memory, the Telegram load targets, safety net, counselor
-desk latency, booking.
+"""`make bench`: training, NLU quality, turn latency and memory, the Telegram load targets, scale-out (Rasa
+replicas and memory per process), safety net, counselor desk latency, booking.
 
 Numbers to report, not pass/fail tests. Results are also written to var/bench/results.json.
 """
@@ -13,13 +13,14 @@ import socket
 import statistics
 import subprocess
 import tempfile
+import textwrap
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 
-from bench import booking, desk, safety, telegram_load
+from bench import booking, desk, safety, telegram_load, topology
 from bot.processes import running_server
 from bot.rasa.servers import action_server_spec, rasa_server_spec
 from bot.rasa.training import RASA_VENV, ensure_model, rasa_environment
@@ -147,6 +148,9 @@ def main() -> None:
     print(f"    raw /model/parse:       {runtime['model_parse']}", flush=True)  # type: ignore[index]
     print(f"    RSS (MB):               {runtime['rss_mb']}", flush=True)  # type: ignore[index]
     results["telegram"] = telegram_load.measure(model)
+    print("==> Scale-out: Rasa turns with 1 vs 2 replicas (shared tracker and lock store), RSS per process", flush=True)
+    results["topology"] = topology.measure(model)
+    print(textwrap.indent(topology.table(results["topology"]), "    "), flush=True)
     print("==> Safety net: recall and false alarms per locale, scans per second", flush=True)
     results["safety"] = {
         key: {name: value for name, value in part.items() if name != "misses"} for key, part in safety.run().items()
