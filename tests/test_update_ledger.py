@@ -89,3 +89,14 @@ def test_the_ledger_purge_drops_old_content_never_handled(session: Session) -> N
     assert inbox.purge_update_ledger(session) == 1
     remaining = session.scalars(select(PendingUpdate.update_id).order_by(PendingUpdate.update_id)).all()
     assert remaining == [502]
+
+
+def test_a_live_worker_keeps_its_slow_updates_from_being_taken_back(session: Session) -> None:
+    long_ago = utcnow() - timedelta(minutes=5)
+    for update_id in (601, 602):
+        inbox.receive_update(session, channel=CHANNEL, update_id=update_id, chat_key="c", payload="x", now=long_ago)
+    inbox.claim_update(session, channel=CHANNEL, update_id=601, now=long_ago)  # a turn still going after minutes
+    assert inbox.keep_alive(session, channel=CHANNEL, update_ids=[601, 602]) == 2
+    stale_before = utcnow() - inbox.STALE_CLAIM_AFTER
+    assert inbox.take_back_unfinished(session, channel=CHANNEL, untouched_since=stale_before) == []
+    assert not inbox.claim_update(session, channel=CHANNEL, update_id=601), "nobody takes over a live claim"

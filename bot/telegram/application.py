@@ -138,10 +138,12 @@ async def _take_back_unfinished(
 
 
 def _watch_for_abandoned_updates(application: Application[Any, Any, Any, Any, Any, Any], ledger: UpdateLedger) -> None:
-    """Webhook workers: every half minute, take back updates another worker stored and then stopped handling."""
+    """Webhook workers: every half minute, show the updates this worker holds are alive (however slow their turn),
+    and take back those another worker stored and then stopped touching (it died)."""
     assert application.job_queue is not None
 
     async def look(_context: Any) -> None:
+        await ledger.keep_alive()
         await _take_back_unfinished(application, ledger, untouched_for=STALE_SECONDS)
 
     application.job_queue.run_repeating(look, interval=STALE_SECONDS / 3, first=STALE_SECONDS / 3, name="abandoned")

@@ -57,6 +57,7 @@ class UpdateLedger:
     def __init__(self, sessions: sessionmaker[Session], chat_secret: bytes) -> None:
         self._sessions = sessions
         self._chat_secret = chat_secret
+        self._held: set[int] = set()  # updates this process has received or taken back and not finished
 
     def chat_key(self, update: object) -> str | None:
         """The keyed hash of the update's chat, or None when it has none."""
@@ -84,6 +85,7 @@ class UpdateLedger:
         """Store an arriving update until handled; False for a redelivery of one already stored."""
         payload = json.dumps(update.to_dict(), ensure_ascii=False)
         chat_key = self.chat_key(update)
+        self._held.add(update.update_id)
         return await self._write(
             lambda session: inbox.receive_update(
                 session, channel=CHANNEL, update_id=update.update_id, chat_key=chat_key, payload=payload
@@ -97,6 +99,16 @@ class UpdateLedger:
     async def finish(self, update_id: int) -> None:
         """Record the update as handled and drop its stored content."""
         await self._write(lambda session: inbox.finish_update(session, channel=CHANNEL, update_id=update_id))
+        self._held.discard(update_id)
+
+    def forget(self, update_id: int) -> None:
+        """This process no longer holds the update (another handled it)."""
+        self._held.discard(update_id)
+
+    async def keep_alive(self) -> int:
+        """Refresh the claim time of every update this process holds, so other workers see it is alive."""
+        held = sorted(self._held)
+        return await self._write(lambda session: inbox.keep_alive(session, channel=CHANNEL, update_ids=held))
 
     async def wait_for_earlier(self, update: Update) -> None:
         """Wait until this chat's earlier updates, received by any worker, are handled (gives up after a while)."""
@@ -120,6 +132,7 @@ class UpdateLedger:
         unfinished = await self._write(
             lambda session: inbox.take_back_unfinished(session, channel=CHANNEL, untouched_since=untouched_since)
         )
+        self._held.update(item.update_id for item in unfinished)
         return [Update.de_json(json.loads(item.payload), bot) for item in unfinished]
 
     async def release_unfinished(self) -> int:
@@ -215,6 +228,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         update_id = update.update_id if isinstance(update, Update) else None
         if update_id is not None and not await self._ledger.claim(update_id):
             log.info("update already handled, skipped")
+            self._ledger.forget(update_id)
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()
             return

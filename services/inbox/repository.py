@@ -73,6 +73,20 @@ def take_back(session: Session, *, channel: str, update_id: int, unfinished_befo
     return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
+def touch_unfinished(session: Session, *, channel: str, update_ids: list[int], now: datetime) -> int:
+    """Show that the worker holding these updates is alive: their claim time moves to `now`; returns how many."""
+    statement = (
+        update(InboundUpdate)
+        .where(
+            InboundUpdate.channel == channel,
+            InboundUpdate.update_id.in_(update_ids),
+            InboundUpdate.state != UpdateState.DONE,
+        )
+        .values(claimed_at=now)
+    )
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
 def insert_pending(
     session: Session, *, channel: str, update_id: int, chat_key: str | None, payload: str, now: datetime
 ) -> None:

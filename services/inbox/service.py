@@ -87,6 +87,13 @@ def finish_update(session: Session, *, channel: str, update_id: int, now: dateti
     repository.delete_pending(session, channel=channel, update_id=update_id)
 
 
+def keep_alive(session: Session, *, channel: str, update_ids: list[int], now: datetime | None = None) -> int:
+    """A live worker still holds these updates (queued or being handled): no other worker may take them back."""
+    if not update_ids:
+        return 0
+    return repository.touch_unfinished(session, channel=channel, update_ids=update_ids, now=now or utcnow())
+
+
 def purge_update_ledger(session: Session, *, now: datetime | None = None, keep: timedelta = LEDGER_KEEP) -> int:
     """Forget updates older than `keep`, and content of any never handled; returns how many ledger rows went."""
     before = (now or utcnow()) - keep
