@@ -144,6 +144,7 @@ def run() -> dict[str, Any]:
     heldout2 = {locale: [row for row in heldout2_rows if row["locale"] == locale] for locale in SUPPORTED_LOCALES}
     blind = {locale: _read(FIXTURES / "blind" / f"{locale}.jsonl") for locale in SUPPORTED_LOCALES}
     dev2 = {locale: _read(FIXTURES / "dev2" / f"{locale}.jsonl") for locale in SUPPORTED_LOCALES}
+    dev3 = {locale: _read(FIXTURES / "dev3" / f"{locale}.jsonl") for locale in SUPPORTED_LOCALES}
     texts = [row["text"] for rows in corpus.values() for row in rows] + [row["text"] for row in heldout_rows]
     texts += [row["text"] for rows in blind.values() for row in rows]
     return {
@@ -153,6 +154,8 @@ def run() -> dict[str, Any]:
         "blind_all": score([row for rows in blind.values() for row in rows]),
         "dev2": {locale: score(rows) for locale, rows in dev2.items()},
         "dev2_all": score([row for rows in dev2.values() for row in rows]),
+        "dev3": {locale: score(rows) for locale, rows in dev3.items()},
+        "dev3_all": score([row for rows in dev3.values() for row in rows]),
         "heldout": {locale: score(rows) for locale, rows in heldout.items()},
         "heldout_all": score(heldout_rows),
         "heldout2": {locale: score(rows) for locale, rows in heldout2.items()},
@@ -179,7 +182,7 @@ def main() -> None:
     """Print the tables (and write JSON with --json)."""
     parser = argparse.ArgumentParser(prog="python -m bench.safety", description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--misses", action="store_true", help="also list the corpus, blind, dev2 and held-out-1 misses")
+    parser.add_argument("--misses", action="store_true", help="also list the development sets' misses")
     parser.add_argument(
         "--heldout2-misses", action="store_true", help="also list the held-out-2 misses (never tune on them)"
     )
@@ -191,6 +194,8 @@ def main() -> None:
                  results["blind"], results["blind_all"])  # fmt: skip
     _print_table("dev2 (tests/fixtures/safety/dev2/<locale>.jsonl; the second development set)", results["dev2"],
                  results["dev2_all"])  # fmt: skip
+    _print_table("dev3 (tests/fixtures/safety/dev3/<locale>.jsonl; the third development set)", results["dev3"],
+                 results["dev3_all"])  # fmt: skip
     _print_table("held-out 1 (tests/fixtures/safety/heldout.jsonl; written after the lexicons, now a development set)",
                  results["heldout"], results["heldout_all"])  # fmt: skip
     _print_table("held-out 2 (tests/fixtures/safety/heldout2.jsonl; written before the last tuning, never tuned on)",
@@ -202,7 +207,7 @@ def main() -> None:
             f"{locale:8} {row['crisis_n']:>6} {row['crisis_urgent_recall']:>10} {row['other_n']:>6}"
             f" {row['other_urgent_rate']:>7} {row['other_flagged_rate']:>8}"
         )
-    sets = ("corpus_all", "blind_all", "dev2_all", "heldout_all") if arguments.misses else ("heldout_all",)
+    sets = ("corpus_all", "blind_all", "dev2_all", "dev3_all", "heldout_all") if arguments.misses else ("heldout_all",)
     if arguments.heldout2_misses:  # only to read the final estimate: tuning on them would spoil the set
         sets += ("heldout2_all",)
     for name in sets:
