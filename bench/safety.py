@@ -4,8 +4,9 @@ and the held-out set, and how fast a message is scanned.
 The blind set (tests/fixtures/safety/blind/<locale>.jsonl) was written without looking at the lexicons and
 then used to widen them family by family (a development set, not an estimate any more). So was, later, the
 first held-out set (tests/fixtures/safety/heldout.jsonl): its misses were printed by every run and its families
-widened. The second held-out set (tests/fixtures/safety/heldout2.jsonl) was written before that round and is
-never tuned on; its numbers are the honest estimate.
+widened. The second held-out set (tests/fixtures/safety/heldout2.jsonl) was written before that round and gave
+the last honest estimate (urgent 0.948, sensitive 0.982); its misses were then fixed, so it is a development set
+too, and the next round needs a third held-out set.
 Usage: python -m bench.safety [--json OUT.json] [--misses] [--heldout2-misses]
 """
 
@@ -183,9 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.safety", description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--misses", action="store_true", help="also list the development sets' misses")
-    parser.add_argument(
-        "--heldout2-misses", action="store_true", help="also list the held-out-2 misses (never tune on them)"
-    )
+    parser.add_argument("--heldout2-misses", action="store_true", help="also list the held-out-2 misses")
     arguments = parser.parse_args()
     results = run()
     _print_table("corpus (tests/fixtures/safety/<locale>.jsonl; the lexicons were tuned on it)", results["corpus"],
@@ -198,7 +197,7 @@ def main() -> None:
                  results["dev3_all"])  # fmt: skip
     _print_table("held-out 1 (tests/fixtures/safety/heldout.jsonl; written after the lexicons, now a development set)",
                  results["heldout"], results["heldout_all"])  # fmt: skip
-    _print_table("held-out 2 (tests/fixtures/safety/heldout2.jsonl; written before the last tuning, never tuned on)",
+    _print_table("held-out 2 (tests/fixtures/safety/heldout2.jsonl; read and tuned on since: a development set now)",
                  results["heldout2"], results["heldout2_all"])  # fmt: skip
     print("\nNLU training examples (nlu/data/nlu/<locale>; crisis should be urgent, the other intents mostly none)")
     print(f"{'locale':8} {'crisis':>6} {'urgent rec':>10} {'other':>6} {'urgent':>7} {'flagged':>8}")

