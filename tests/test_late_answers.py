@@ -126,7 +126,7 @@ async def test_a_message_sent_while_rasa_is_away_gets_its_answer_once_rasa_is_ba
     api: BotApiStandIn, bot_while_rasa_is_away: Any, rasa_away: RasaComesBack, served_sessions: sessionmaker[Session]
 ) -> None:
     _ = Translator("ru")
-    user = TelegramUser(api, user_id=5_551_001, language_code="ru")
+    user = TelegramUser(api, user_id=5_559_301, language_code="ru")
     user.says("/start")
     user.taps("lang|ru")
     user.taps("consent:yes")
