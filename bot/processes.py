@@ -46,7 +46,7 @@ def _stop(process: subprocess.Popen[bytes], name: str, grace: float = 10.0) -> N
         process.wait()
 
 
-def _wait_ready(spec: ServerSpec, process: subprocess.Popen[bytes]) -> None:
+def wait_ready(spec: ServerSpec, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + spec.ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -61,8 +61,8 @@ def _wait_ready(spec: ServerSpec, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(spec: ServerSpec) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `spec` in its own process group, wait until its health URL answers, stop it afterwards."""
+def started_server(spec: ServerSpec) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `spec` in its own process group without waiting for it (see `wait_ready`); stop it afterwards."""
     spec.log_file.parent.mkdir(parents=True, exist_ok=True)
     with spec.log_file.open("ab") as log_stream:
         process = subprocess.Popen(
@@ -75,11 +75,18 @@ def running_server(spec: ServerSpec) -> Iterator[subprocess.Popen[bytes]]:
             start_new_session=True,
         )
     try:
-        _wait_ready(spec, process)
-        log.info("%s is up (pid %d)", spec.name, process.pid)
         yield process
     finally:
         _stop(process, spec.name)
+
+
+@contextmanager
+def running_server(spec: ServerSpec) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `spec` in its own process group, wait until its health URL answers, stop it afterwards."""
+    with started_server(spec) as process:
+        wait_ready(spec, process)
+        log.info("%s is up (pid %d)", spec.name, process.pid)
+        yield process
 
 
 @contextmanager

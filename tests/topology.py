@@ -25,7 +25,7 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.processes import ServerSpec, _stop, _wait_ready, running_server
+from bot.processes import ServerSpec, running_server, started_server, wait_ready
 from bot.rasa.training import RASA_VENV, rasa_environment
 from services.paths import NLU_DIR, PROJECT_ROOT
 from tests.telegram_standin import TOKEN, BotApiStandIn
@@ -244,34 +244,14 @@ def running_rasa_replicas(
                 actions_port=actions_port,
                 log_file=logs / f"rasa-{index + 1}.log",
             )
-            process = stack.enter_context(_started(spec))
+            process = stack.enter_context(started_server(spec))
             pending.append((spec, process))
             if index == 0:
                 _wait_for(lambda: _has_events_table(database_url), "Rasa's tracker store table", 300)
         for spec, process in pending:
-            _wait_ready(spec, process)
+            wait_ready(spec, process)
             started.append((spec.health_url.rstrip("/"), process.pid))
         yield started
-
-
-@contextmanager
-def _started(spec: ServerSpec) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server without waiting for it (running_server's start and stop, the wait left to the caller)."""
-    spec.log_file.parent.mkdir(parents=True, exist_ok=True)
-    with spec.log_file.open("ab") as log_stream:
-        process = subprocess.Popen(
-            spec.command,
-            cwd=spec.cwd,
-            env={**os.environ, **spec.environment},
-            stdin=subprocess.DEVNULL,
-            stdout=log_stream,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield process
-    finally:
-        _stop(process, spec.name)
 
 
 @contextmanager
